@@ -1,0 +1,166 @@
+"""Actions that answer from the knowledge base, escalate urgent problems and clarify misses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.conversation import (
+    latest_user_text,
+    previous_user_intent,
+    urgency_of_latest_typed_message,
+)
+from retrieval.facts import SupportFacts
+from retrieval.retriever import Retriever
+
+INTENT_LABELS = {
+    "how_to": "How to do something",
+    "configuration": "Change a setting",
+    "troubleshooting": "Something isn't working",
+    "error_report": "I'm getting an error",
+    "general_question": "About support (hours, plans, contacts)",
+    "request_human": "Talk to a person",
+    "request_callback": "Get a phone call",
+    "create_ticket": "Open a support ticket",
+    "ticket_status": "Check a ticket",
+    "investment_advice": "Investment advice",
+    "greet": "Just saying hello",
+    "goodbye": "I'm done",
+    "thank_you": "Say thanks",
+    "bot_challenge": "Am I talking to a bot?",
+    "affirm": "Yes",
+    "deny": "No",
+    "out_of_scope": "Something else",
+}
+
+RetrieverSource = Callable[[], Retriever | None]
+
+
+class ActionAnswerQuestion(Action):
+    """Answers a support question from the KB; a critical problem gets the emergency route."""
+
+    def __init__(
+        self, facts: SupportFacts, retriever: RetrieverSource, min_score: float
+    ) -> None:
+        self._facts = facts
+        self._retriever = retriever
+        self._min_score = min_score
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        urgency = urgency_of_latest_typed_message(tracker)
+        if urgency == "critical":
+            dispatcher.utter_message(
+                text=replies.emergency_text(self._facts),
+                buttons=replies.emergency_buttons(),
+                json_message={"urgency": urgency, "escalation": "emergency"},
+            )
+            return []
+        retriever = self._retriever()
+        if retriever is None:
+            dispatcher.utter_message(
+                text="My knowledge base is still loading, so I can't look that up yet. "
+                "Please ask again in a minute, or talk to a person.",
+                buttons=[replies.TICKET_BUTTON, replies.HUMAN_BUTTON],
+            )
+            return []
+        passages = retriever.search(latest_user_text(tracker), k=3)
+        good = [p for p in passages if p.score >= self._min_score]
+        if not good:
+            dispatcher.utter_message(
+                text="I don't have an answer to that in my knowledge base, and I'd rather not "
+                "guess. I can open a ticket for you or put you in touch with a person.",
+                buttons=[replies.TICKET_BUTTON, replies.HUMAN_BUTTON],
+                json_message={"urgency": urgency, "answered": False},
+            )
+            return []
+        best, related = good[0], good[1:3]
+        buttons = [{"title": p.title, "payload": p.title} for p in related]
+        if urgency == "high":
+            buttons = [replies.HUMAN_BUTTON, replies.CALLBACK_BUTTON, *buttons]
+        dispatcher.utter_message(
+            text=f"{best.text}\n\n(From \u201c{best.title}\u201d)",
+            buttons=buttons,
+            json_message={"urgency": urgency, "answered": True, **replies.sources_payload([best])},
+        )
+        return []
+
+
+class ActionClarify(Action):
+    """First miss: offer the two likeliest intents. Second miss in a row: a ticket or a human."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if previous_user_intent(tracker) == "nlu_fallback":
+            dispatcher.utter_message(
+                text="I'm still not sure what you need. I can open a ticket so the support "
+                "team can look at it, or put you in touch with a person.",
+                buttons=[replies.TICKET_BUTTON, replies.HUMAN_BUTTON],
+            )
+            return []
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        candidates = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:2]
+        dispatcher.utter_message(
+            text="Sorry, I'm not sure I understood. Did you mean one of these?",
+            buttons=[{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in candidates],
+        )
+        return []
+
+
+class ActionFixedReply(Action):
+    """A reply made of support facts, with an emergency route first when the user is in trouble."""
+
+    def __init__(
+        self,
+        action_name: str,
+        facts: SupportFacts,
+        text: Callable[[SupportFacts], str],
+        buttons: list[replies.Button],
+    ) -> None:
+        self._name = action_name
+        self._facts = facts
+        self._text = text
+        self._buttons = buttons
+
+    def name(self) -> str:
+        return self._name
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if urgency_of_latest_typed_message(tracker) == "critical":
+            dispatcher.utter_message(
+                text=replies.emergency_text(self._facts),
+                json_message={"urgency": "critical", "escalation": "emergency"},
+            )
+        dispatcher.utter_message(text=self._text(self._facts), buttons=self._buttons)
+        return []
+
+
+def build_actions(
+    facts: SupportFacts, retriever: RetrieverSource, min_score: float
+) -> list[Action]:
+    return [
+        ActionAnswerQuestion(facts, retriever, min_score),
+        ActionClarify(),
+        ActionFixedReply("action_request_human", facts, replies.human_contact_text, []),
+        ActionFixedReply(
+            "action_request_callback", facts, replies.callback_text, [replies.HUMAN_BUTTON]
+        ),
+        ActionFixedReply(
+            "action_create_ticket", facts, replies.ticket_text, [replies.HUMAN_BUTTON]
+        ),
+        ActionFixedReply("action_ticket_status", facts, replies.ticket_status_text, []),
+    ]

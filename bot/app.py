@@ -1,0 +1,87 @@
+"""The gateway's app factory. Collaborators are passed in; nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from rasa_sdk.executor import ActionExecutor
+
+from actions.answering import build_actions
+from bot.db import create_schema, make_engine, make_session_factory
+from bot.dialogue import DialogueClient, RasaClient
+from bot.errors import error_response, install_error_handlers
+from bot.knowledge import KnowledgeBase
+from bot.routers import actions, chat, health
+from bot.settings import Settings, get_settings
+from bot.transcripts import TranscriptStore
+from retrieval.encoder import Encoder, MiniLMEncoder
+from retrieval.facts import SupportFacts
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 256 * 1024
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    dialogue: DialogueClient | None = None,
+    knowledge: KnowledgeBase | None = None,
+    make_encoder: Callable[[], Encoder] = MiniLMEncoder,
+) -> FastAPI:
+    """`knowledge` given → used as is; otherwise the KB index is loaded in the background."""
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    dialogue = dialogue or RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    load_knowledge = knowledge is None
+    knowledge = knowledge or KnowledgeBase()
+    facts = SupportFacts.load(settings.support_facts_file)
+
+    executor = ActionExecutor()
+    for action in build_actions(facts, lambda: knowledge.retriever, settings.answer_min_score):
+        executor.register_action(action)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if load_knowledge:
+            knowledge.load_in_background(settings.kb_dir, settings.index_dir, make_encoder)
+        yield
+        await dialogue.aclose()
+        engine.dispose()
+
+    app = FastAPI(title="Support assistant gateway", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.transcripts = TranscriptStore(make_session_factory(engine))
+    app.state.dialogue = dialogue
+    app.state.knowledge = knowledge
+    app.state.action_executor = executor
+
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return error_response(
+                413, "body_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."
+            )
+        response: Response = await call_next(request)
+        return response
+
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(actions.router)
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(get_settings())

@@ -1,0 +1,56 @@
+"""All gateway settings in one place, read from the environment and an optional `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "token", "xxx", ""}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'support.db'}"
+    redis_url: str | None = None
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 30.0
+
+    kb_dir: Path = PROJECT_ROOT / "data" / "kb"
+    support_facts_file: Path = PROJECT_ROOT / "data" / "support_facts.yml"
+    index_dir: Path = PROJECT_ROOT / "var" / "kb_index"
+    # below this cosine similarity the assistant says it has no answer
+    answer_min_score: float = 0.45
+
+    max_message_chars: int = Field(default=4000, ge=1)
+    max_sender_chars: int = Field(default=128, ge=1)
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_api_url: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment != "production":
+            return self
+        for name in ("telegram_webhook_secret", "slack_signing_secret"):
+            value = getattr(self, name)
+            if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name.upper()} is a placeholder; set a real secret in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,174 @@
+"""Starts and stops the Rasa server and the gateway; shared by `make run`, tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.paths import APP_PYTHON, LOG_DIR, RASA_BIN, ROOT, RUN_DIR, VAR_DIR
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_file: Path
+    pid_file: Path | None = None
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(name: str, command: list[str], env: dict[str, str], log_file: Path,
+           pid_file: Path | None) -> Service:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: stopping it stops its children too
+        )
+    if pid_file is not None:
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(str(process.pid))
+    return Service(name, process, log_file, pid_file)
+
+
+def rasa_environment(action_url: str, tracker_db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "ACTION_ENDPOINT_URL": action_url,
+        "TRACKER_DIALECT": "sqlite",
+        "TRACKER_DB": str(tracker_db),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def start_rasa(model: Path, port: int, action_url: str, tracker_db: Path,
+               log_file: Path, pid_file: Path | None = None) -> Service:
+    command = [
+        str(RASA_BIN), "run", "--enable-api", "-m", str(model),
+        "-i", "127.0.0.1", "-p", str(port),
+        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+    ]
+    return _start("rasa", command, rasa_environment(action_url, tracker_db), log_file, pid_file)
+
+
+def start_gateway(port: int, env_overrides: dict[str, str], log_file: Path,
+                  pid_file: Path | None = None, host: str = "127.0.0.1") -> Service:
+    command = [
+        str(APP_PYTHON), "-m", "uvicorn", "bot.app:create_app_from_environment", "--factory",
+        "--host", host, "--port", str(port), "--log-level", "warning",
+    ]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **env_overrides}
+    return _start("gateway", command, env, log_file, pid_file)
+
+
+def stop(service: Service, grace_seconds: float = 10.0) -> None:
+    if service.process.poll() is None:
+        try:
+            os.killpg(service.process.pid, signal.SIGTERM)
+            service.process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(service.process.pid, signal.SIGKILL)
+            service.process.wait()
+        except ProcessLookupError:
+            pass
+    if service.pid_file is not None:
+        service.pid_file.unlink(missing_ok=True)
+
+
+def stop_leftovers(run_dir: Path = RUN_DIR) -> list[str]:
+    """Stop services an earlier `make run` left behind (killed terminal, crash)."""
+    stopped = []
+    for pid_file in sorted(run_dir.glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError):
+            pid_file.unlink(missing_ok=True)
+            continue
+        if str(ROOT) in cmdline or "rasa" in cmdline or "uvicorn" in cmdline:
+            try:
+                os.killpg(pid, signal.SIGTERM)
+                for _ in range(50):
+                    if not Path(f"/proc/{pid}").exists():
+                        break
+                    time.sleep(0.2)
+                else:
+                    os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            stopped.append(pid_file.stem)
+        pid_file.unlink(missing_ok=True)
+    return stopped
+
+
+def get_json(url: str, timeout: float = 3.0) -> tuple[int, dict[str, object]]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.loads(error.read() or b"{}")
+        except ValueError:
+            return error.code, {}
+    except (OSError, ValueError):
+        return 0, {}
+
+
+def wait_until_ready(url: str, services: list[Service], timeout_seconds: float,
+                     on_progress=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Poll a readiness URL until it answers 200; fail fast when a service dies."""
+    deadline = time.monotonic() + timeout_seconds
+    body: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        for service in services:
+            if service.process.poll() is not None:
+                raise RuntimeError(
+                    f"{service.name} exited with code {service.process.returncode}; "
+                    f"last lines of {service.log_file}:\n{service.log_tail()}"
+                )
+        status, body = get_json(url)
+        if status == 200:
+            return body
+        if on_progress is not None:
+            on_progress(body)
+        time.sleep(1.0)
+    raise TimeoutError(f"{url} not ready after {timeout_seconds:.0f} s; last answer: {body}")
+
+
+def default_paths() -> dict[str, Path]:
+    return {
+        "tracker_db": VAR_DIR / "rasa_tracker.db",
+        "rasa_log": LOG_DIR / "rasa.log",
+        "gateway_log": LOG_DIR / "gateway.log",
+    }
