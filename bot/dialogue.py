@@ -38,7 +38,7 @@ class RasaClient:
         messages = response.json()
         if not isinstance(messages, list):
             raise DialogueUnavailable("Rasa answered with an unexpected body")
-        return join_split_custom_messages(messages)
+        return messages
 
     async def status(self) -> dict[str, Any]:
         try:

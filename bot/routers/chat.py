@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from bot.dialogue import DialogueUnavailable
+from bot.dialogue import DialogueUnavailable, join_split_custom_messages
 from bot.errors import ApiError
 from bot.schemas import ChatRequest
 
@@ -68,6 +68,7 @@ async def chat(body: ChatRequest, request: Request) -> list[dict[str, Any]]:
             reason=str(error),
         ) from None
 
+    messages = join_split_custom_messages(messages)
     for message in messages:
         message["recipient_id"] = sender
     try:

@@ -1,0 +1,53 @@
+"""Recording fakes for the gateway's collaborators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue import DialogueUnavailable
+from retrieval.retriever import Passage
+
+
+@dataclass
+class RecordingDialogue:
+    """Answers with canned Rasa messages and records every call; `down=True` simulates an outage."""
+
+    replies: list[dict[str, Any]] = field(default_factory=lambda: [{"recipient_id": "x", "text": "ok"}])
+    down: bool = False
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        self.calls.append({"sender": sender, "text": text, "metadata": metadata})
+        if self.down:
+            raise DialogueUnavailable("Rasa unreachable: ConnectError")
+        return [dict(m) for m in self.replies]
+
+    async def status(self) -> dict[str, Any]:
+        return {"ok": False, "error": "unreachable"} if self.down else {"ok": True, "model": "fake"}
+
+    async def aclose(self) -> None:
+        pass
+
+
+@dataclass
+class FixedRetriever:
+    """Returns the given passages for every query and records the queries."""
+
+    passages: list[Passage] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+
+    def search(self, query: str, k: int = 3) -> list[Passage]:
+        self.queries.append(query)
+        return self.passages[:k] if query.strip() else []
+
+
+def passage(title: str, score: float, text: str = "Answer text.") -> Passage:
+    return Passage(
+        article_id=title.lower().replace(" ", "-"),
+        title=title,
+        heading=title,
+        text=text,
+        url=f"https://docs.trading-orchestrator.com/{title.lower().replace(' ', '-')}",
+        score=score,
+    )
