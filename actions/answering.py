@@ -14,6 +14,7 @@ from actions.conversation import (
     previous_user_intent,
     urgency_of_latest_typed_message,
 )
+from nlu.readable import is_readable
 from retrieval.facts import SupportFacts
 from retrieval.retriever import Retriever
 
@@ -37,15 +38,26 @@ INTENT_LABELS = {
     "out_of_scope": "Something else",
 }
 
+# what a confused user can be offered; small talk is never a useful guess
+SUGGESTIBLE_INTENTS = (
+    "how_to",
+    "configuration",
+    "troubleshooting",
+    "error_report",
+    "general_question",
+    "request_human",
+    "request_callback",
+    "create_ticket",
+    "ticket_status",
+)
+
 RetrieverSource = Callable[[], Retriever | None]
 
 
 class ActionAnswerQuestion(Action):
     """Answers a support question from the KB; a critical problem gets the emergency route."""
 
-    def __init__(
-        self, facts: SupportFacts, retriever: RetrieverSource, min_score: float
-    ) -> None:
+    def __init__(self, facts: SupportFacts, retriever: RetrieverSource, min_score: float) -> None:
         self._facts = facts
         self._retriever = retriever
         self._min_score = min_score
@@ -87,7 +99,7 @@ class ActionAnswerQuestion(Action):
         if urgency == "high":
             buttons = [replies.HUMAN_BUTTON, replies.CALLBACK_BUTTON, *buttons]
         dispatcher.utter_message(
-            text=f"{best.text}\n\n(From \u201c{best.title}\u201d)",
+            text=replies.passage_text(best),
             buttons=buttons,
             json_message={"urgency": urgency, "answered": True, **replies.sources_payload([best])},
         )
@@ -97,12 +109,21 @@ class ActionAnswerQuestion(Action):
 class ActionClarify(Action):
     """First miss: offer the two likeliest intents. Second miss in a row: a ticket or a human."""
 
+    def __init__(self, facts: SupportFacts) -> None:
+        self._facts = facts
+
     def name(self) -> str:
         return "action_clarify"
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if not is_readable(latest_user_text(tracker)):
+            dispatcher.utter_message(
+                text=replies.unreadable_text(self._facts),
+                buttons=[replies.HUMAN_BUTTON],
+            )
+            return []
         if previous_user_intent(tracker) == "nlu_fallback":
             dispatcher.utter_message(
                 text="I'm still not sure what you need. I can open a ticket so the support "
@@ -111,7 +132,7 @@ class ActionClarify(Action):
             )
             return []
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        candidates = [r["name"] for r in ranking if r.get("name") in INTENT_LABELS][:2]
+        candidates = [r["name"] for r in ranking if r.get("name") in SUGGESTIBLE_INTENTS][:2]
         dispatcher.utter_message(
             text="Sorry, I'm not sure I understood. Did you mean one of these?",
             buttons=[{"title": INTENT_LABELS[name], "payload": f"/{name}"} for name in candidates],
@@ -154,7 +175,7 @@ def build_actions(
 ) -> list[Action]:
     return [
         ActionAnswerQuestion(facts, retriever, min_score),
-        ActionClarify(),
+        ActionClarify(facts),
         ActionFixedReply("action_request_human", facts, replies.human_contact_text, []),
         ActionFixedReply(
             "action_request_callback", facts, replies.callback_text, [replies.HUMAN_BUTTON]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from retrieval.facts import SupportFacts
@@ -64,6 +65,24 @@ def ticket_status_text(facts: SupportFacts) -> str:
         "I can't look up tickets from this chat yet. You can track every ticket and its replies "
         f"at {facts.get('portal_url')}, or e-mail {facts.get('emails.general')} with the "
         "ticket number."
+    )
+
+
+def passage_text(passage: Any) -> str:
+    """A KB passage as plain text for any channel, headed by where it comes from."""
+    heading = passage.title
+    if passage.heading and passage.heading != passage.title:
+        heading = f"{passage.title} \u2014 {passage.heading}"
+    body = re.sub(r"(\*\*|__)(.+?)\1", r"\2", passage.text)
+    return f"{heading}\n{body}"
+
+
+def unreadable_text(facts: SupportFacts) -> str:
+    return (
+        "Sorry, I can only read English so far, and I couldn't find any English words in that. "
+        "Please describe what you need in a few English words, or ask for a person. Our regional "
+        f"centres can also help: Europe {facts.get('regional_centers.europe.phone')}, "
+        f"Asia-Pacific {facts.get('regional_centers.asia_pacific.phone')}."
     )
 
 

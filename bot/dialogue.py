@@ -25,9 +25,7 @@ class RasaClient:
     def __init__(self, base_url: str, timeout_seconds: float = 30.0) -> None:
         self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout_seconds)
 
-    async def send(
-        self, sender: str, text: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         body = {"sender": sender, "message": text, "metadata": metadata}
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)

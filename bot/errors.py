@@ -50,14 +50,20 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         error, detail = _describe_validation(exc)
-        return error_response(400 if error in ("invalid_json", "invalid_body") else 422, error, detail)
+        return error_response(
+            400 if error in ("invalid_json", "invalid_body") else 422, error, detail
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         names = {404: "not_found", 405: "method_not_allowed"}
-        return error_response(exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail))
+        return error_response(
+            exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail)
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
-        return error_response(500, "internal_error", "Something went wrong on our side; it has been logged.")
+        return error_response(
+            500, "internal_error", "Something went wrong on our side; it has been logged."
+        )

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
         for name in ("telegram_webhook_secret", "slack_signing_secret"):
             value = getattr(self, name)
             if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name.upper()} is a placeholder; set a real secret in production")
+                raise ValueError(
+                    f"{name.upper()} is a placeholder; set a real secret in production"
+                )
         return self
 
 

@@ -43,19 +43,21 @@ def intent_examples() -> tuple[list[str], list[str]]:
 
 def write_nlu_file(path: Path, texts: list[str], labels: list[str]) -> None:
     by_intent: dict[str, list[str]] = {}
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         by_intent.setdefault(label, []).append(text)
     nlu = [
         {"intent": intent, "examples": "".join(f"- {t}\n" for t in examples)}
         for intent, examples in by_intent.items()
     ]
-    path.write_text(yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False))
+    path.write_text(
+        yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False)
+    )
 
 
 def write_urgency_file(path: Path, texts: list[str], labels: list[str]) -> None:
     data: dict[str, Any] = {"version": "1"}
     for level in urgency_model.LEVELS:
-        data[level] = [t for t, label in zip(texts, labels) if label == level]
+        data[level] = [t for t, label in zip(texts, labels, strict=True) if label == level]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
@@ -100,27 +102,41 @@ def main() -> None:
         write_nlu_file(work / "nlu" / "train.yml", i_train, l_train)
         write_urgency_file(work / "urgency.yml", u_train, ul_train)
         write_config(work / "config.yml", work / "urgency.yml")
-        print(f"Training an NLU model on {len(i_train)} intent and {len(u_train)} urgency "
-              f"examples; testing on {len(i_test)} + {len(u_test)} held out...", flush=True)
+        print(
+            f"Training an NLU model on {len(i_train)} intent and {len(u_train)} urgency "
+            f"examples; testing on {len(i_test)} + {len(u_test)} held out...",
+            flush=True,
+        )
         started = time.monotonic()
         model = rasa.model_training.train_nlu(
-            str(work / "config.yml"), str(work / "nlu"), str(work / "models"),
-            fixed_model_name="eval", domain=str(ROOT / "domain.yml"),
+            str(work / "config.yml"),
+            str(work / "nlu"),
+            str(work / "models"),
+            fixed_model_name="eval",
+            domain=str(ROOT / "domain.yml"),
         )
         train_seconds = time.monotonic() - started
         intent_parses = asyncio.run(parse_all(str(model), i_test))
         urgency_parses = asyncio.run(parse_all(str(model), u_test))
 
     predicted_intents = [top_intent(p) for p in intent_parses]
-    fallbacks = sum(1 for p in intent_parses if (p.get("intent") or {}).get("name") == "nlu_fallback")
+    fallbacks = sum(
+        1 for p in intent_parses if (p.get("intent") or {}).get("name") == "nlu_fallback"
+    )
     predicted_urgency = [p["urgency"]["name"] for p in urgency_parses]
     levels = list(urgency_model.LEVELS)
     errors = Counter(
-        f"{gold} -> {pred}" for gold, pred in zip(l_test, predicted_intents) if gold != pred
+        f"{gold} -> {pred}"
+        for gold, pred in zip(l_test, predicted_intents, strict=True)
+        if gold != pred
     )
     report = {
-        "split": {"held_out": HELD_OUT, "seed": SEED, "intent_test_examples": len(i_test),
-                  "urgency_test_examples": len(u_test)},
+        "split": {
+            "held_out": HELD_OUT,
+            "seed": SEED,
+            "intent_test_examples": len(i_test),
+            "urgency_test_examples": len(u_test),
+        },
         "intent_accuracy": round(accuracy_score(l_test, predicted_intents), 4),
         "intent_macro_f1": round(f1_score(l_test, predicted_intents, average="macro"), 4),
         "fallback_rate": round(fallbacks / len(i_test), 4),

@@ -22,9 +22,7 @@ log = logging.getLogger(__name__)
 MODEL_FILE = "urgency.joblib"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UrgencyClassifier(GraphComponent):
     """Trained from its own labelled file (`training_file`), not from the intent examples."""
 
@@ -92,7 +90,7 @@ class UrgencyClassifier(GraphComponent):
         if self._model is None:
             return messages
         texts = [message.get("text") or "" for message in messages]
-        for message, (name, confidence) in zip(messages, self._model.predict(texts)):
+        for message, (name, confidence) in zip(messages, self._model.predict(texts), strict=True):
             message.set(
                 "urgency", {"name": name, "confidence": round(confidence, 4)}, add_to_output=True
             )

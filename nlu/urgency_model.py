@@ -66,7 +66,9 @@ class UrgencyModel:
         return [decide(row, self.classes, self.critical_threshold) for row in probabilities]
 
 
-def decide(probabilities: np.ndarray, classes: list[str], critical_threshold: float) -> tuple[str, float]:
+def decide(
+    probabilities: np.ndarray, classes: list[str], critical_threshold: float
+) -> tuple[str, float]:
     """Critical wins as soon as its probability clears the tuned threshold; else the argmax."""
     critical_index = classes.index(CRITICAL)
     if probabilities[critical_index] >= critical_threshold:

@@ -67,12 +67,16 @@ def kb_content_hash(kb_dir: Path) -> str:
 def load_articles(kb_dir: Path) -> list[Article]:
     paths = kb_files(kb_dir)
     if not paths:
-        raise KBError(f"the knowledge base in {kb_dir} has no articles (*.md); add some and rebuild")
+        raise KBError(
+            f"the knowledge base in {kb_dir} has no articles (*.md); add some and rebuild"
+        )
     articles = [parse_article(path.read_text(encoding="utf-8"), path) for path in paths]
     seen: dict[str, Path] = {}
     for article in articles:
         if article.id in seen:
-            raise KBError(f"{article.source}:2: id '{article.id}' is also used by {seen[article.id]}")
+            raise KBError(
+                f"{article.source}:2: id '{article.id}' is also used by {seen[article.id]}"
+            )
         seen[article.id] = article.source
     return articles
 

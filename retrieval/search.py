@@ -19,7 +19,9 @@ def dense_search(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[in
         return []
     matrix = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
     scores, rows = index.search(matrix, min(k, index.ntotal))
-    return [(int(row), float(score)) for row, score in zip(rows[0], scores[0], strict=True) if row >= 0]
+    return [
+        (int(row), float(score)) for row, score in zip(rows[0], scores[0], strict=True) if row >= 0
+    ]
 
 
 def best_per_article(

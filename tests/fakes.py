@@ -13,7 +13,9 @@ from retrieval.retriever import Passage
 class RecordingDialogue:
     """Answers with canned Rasa messages and records every call; `down=True` simulates an outage."""
 
-    replies: list[dict[str, Any]] = field(default_factory=lambda: [{"recipient_id": "x", "text": "ok"}])
+    replies: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"recipient_id": "x", "text": "ok"}]
+    )
     down: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
 

@@ -20,7 +20,9 @@ def main() -> int:
         return 1
     save_index(built, settings.index_dir)
     manifest = built.manifest
-    print(f"Indexed {manifest.chunk_count} chunks in {manifest.build_seconds} s -> {settings.index_dir}")
+    print(
+        f"Indexed {manifest.chunk_count} chunks in {manifest.build_seconds} s -> {settings.index_dir}"
+    )
     print("A running gateway picks it up on its next start; Rasa needs no retraining.")
     return 0
 

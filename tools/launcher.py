@@ -46,12 +46,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(name: str, command: list[str], env: dict[str, str], log_file: Path,
-           pid_file: Path | None) -> Service:
+def _start(
+    name: str, command: list[str], env: dict[str, str], log_file: Path, pid_file: Path | None
+) -> Service:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # own process group: stopping it stops its children too
         )
     if pid_file is not None:
@@ -69,24 +74,55 @@ def rasa_environment(action_url: str, tracker_db: Path) -> dict[str, str]:
         "TRACKER_DIALECT": "sqlite",
         "TRACKER_DB": str(tracker_db),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_TELEMETRY_ENABLED": "false",
     }
 
 
-def start_rasa(model: Path, port: int, action_url: str, tracker_db: Path,
-               log_file: Path, pid_file: Path | None = None) -> Service:
+def start_rasa(
+    model: Path,
+    port: int,
+    action_url: str,
+    tracker_db: Path,
+    log_file: Path,
+    pid_file: Path | None = None,
+) -> Service:
     command = [
-        str(RASA_BIN), "run", "--enable-api", "-m", str(model),
-        "-i", "127.0.0.1", "-p", str(port),
-        "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        str(RASA_BIN),
+        "run",
+        "--enable-api",
+        "-m",
+        str(model),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
     ]
     return _start("rasa", command, rasa_environment(action_url, tracker_db), log_file, pid_file)
 
 
-def start_gateway(port: int, env_overrides: dict[str, str], log_file: Path,
-                  pid_file: Path | None = None, host: str = "127.0.0.1") -> Service:
+def start_gateway(
+    port: int,
+    env_overrides: dict[str, str],
+    log_file: Path,
+    pid_file: Path | None = None,
+    host: str = "127.0.0.1",
+) -> Service:
     command = [
-        str(APP_PYTHON), "-m", "uvicorn", "bot.app:create_app_from_environment", "--factory",
-        "--host", host, "--port", str(port), "--log-level", "warning",
+        str(APP_PYTHON),
+        "-m",
+        "uvicorn",
+        "bot.app:create_app_from_environment",
+        "--factory",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **env_overrides}
     return _start("gateway", command, env, log_file, pid_file)
@@ -145,8 +181,9 @@ def get_json(url: str, timeout: float = 3.0) -> tuple[int, dict[str, object]]:
         return 0, {}
 
 
-def wait_until_ready(url: str, services: list[Service], timeout_seconds: float,
-                     on_progress=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def wait_until_ready(
+    url: str, services: list[Service], timeout_seconds: float, on_progress=None
+) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Poll a readiness URL until it answers 200; fail fast when a service dies."""
     deadline = time.monotonic() + timeout_seconds
     body: dict[str, object] = {}

@@ -22,5 +22,8 @@ TRAINING_INPUTS = [
     "data/rules.yml",
     "data/stories.yml",
     "data/urgency",
-    "nlu",
+    "nlu/readable.py",
+    "nlu/script_guard.py",
+    "nlu/urgency.py",
+    "nlu/urgency_model.py",
 ]

@@ -39,13 +39,25 @@ def train_if_changed() -> Path:
         return model
     if not RASA_BIN.exists():
         sys.exit("The Rasa environment is missing; run `make setup` first.")
-    print("Training the Rasa model (data, config or domain changed); this takes 1-3 minutes...",
-          flush=True)
+    print(
+        "Training the Rasa model (data, config or domain changed); this takes 1-3 minutes...",
+        flush=True,
+    )
     started = time.monotonic()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     command = [
-        str(RASA_BIN), "train", "--force",
-        "--out", str(MODELS_DIR), "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+        str(RASA_BIN),
+        "train",
+        "--force",
+        "--out",
+        str(MODELS_DIR),
+        "--fixed-model-name",
+        model.name.removesuffix(".tar.gz"),
     ]
     result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0 or not model.exists():

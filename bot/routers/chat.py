@@ -30,7 +30,9 @@ def _clean_sender(raw: str, max_chars: int) -> str:
     if not sender:
         raise ApiError(422, "invalid_sender", "The field 'sender' must not be empty.")
     if len(sender) > max_chars:
-        raise ApiError(422, "invalid_sender", f"The field 'sender' is longer than {max_chars} characters.")
+        raise ApiError(
+            422, "invalid_sender", f"The field 'sender' is longer than {max_chars} characters."
+        )
     return sender
 
 
@@ -40,7 +42,9 @@ async def chat(body: ChatRequest, request: Request) -> list[dict[str, Any]]:
     sender = _clean_sender(body.sender, settings.max_sender_chars)
     text = body.message.strip()
     if not text:
-        raise ApiError(422, "empty_message", "The message is empty; type a question and send it again.")
+        raise ApiError(
+            422, "empty_message", "The message is empty; type a question and send it again."
+        )
     if len(text) > settings.max_message_chars:
         raise ApiError(
             413,
@@ -82,7 +86,9 @@ async def _record_user_message(
     store: Any, sender: str, text: str, metadata: dict[str, Any]
 ) -> int | None:
     try:
-        return int(await run_in_threadpool(store.record_user_message, CHANNEL, sender, text, metadata))
+        return int(
+            await run_in_threadpool(store.record_user_message, CHANNEL, sender, text, metadata)
+        )
     except SQLAlchemyError:
         # Rasa's tracker store still keeps the message; the reply must not be lost too
         log.exception("could not store the user message for %s", sender)
@@ -90,7 +96,9 @@ async def _record_user_message(
 
 
 @router.get("/history")
-async def history(request: Request, sender: str = Query(min_length=1, max_length=128)) -> dict[str, Any]:
+async def history(
+    request: Request, sender: str = Query(min_length=1, max_length=128)
+) -> dict[str, Any]:
     store = request.app.state.transcripts
     messages = await run_in_threadpool(store.history, CHANNEL, sender.strip())
     return {"sender": sender, "messages": messages}

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FACTS = SupportFacts.load(ROOT / "data" / "support_facts.yml")
 
 
-def user_event(text: str, intent: str, urgency: str = "low", ranking: list[str] | None = None) -> dict[str, Any]:
+def user_event(
+    text: str, intent: str, urgency: str = "low", ranking: list[str] | None = None
+) -> dict[str, Any]:
     names = ranking or [intent]
     return {
         "event": "user",
@@ -20,14 +22,18 @@ def user_event(text: str, intent: str, urgency: str = "low", ranking: list[str] 
         "parse_data": {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
-            "intent_ranking": [{"name": n, "confidence": 0.9 - i * 0.1} for i, n in enumerate(names)],
+            "intent_ranking": [
+                {"name": n, "confidence": 0.9 - i * 0.1} for i, n in enumerate(names)
+            ],
             "urgency": {"name": urgency, "confidence": 0.8},
             "entities": [],
         },
     }
 
 
-def run(action: str, events: list[dict[str, Any]], retriever: FixedRetriever | None) -> dict[str, Any]:
+def run(
+    action: str, events: list[dict[str, Any]], retriever: FixedRetriever | None
+) -> dict[str, Any]:
     executor = ActionExecutor()
     for item in build_actions(FACTS, lambda: retriever, min_score=0.45):
         executor.register_action(item)
@@ -41,7 +47,12 @@ def run(action: str, events: list[dict[str, Any]], retriever: FixedRetriever | N
         "active_loop": {},
         "latest_action_name": None,
     }
-    call = {"next_action": action, "tracker": tracker, "domain": {"intents": []}, "version": "3.6.21"}
+    call = {
+        "next_action": action,
+        "tracker": tracker,
+        "domain": {"intents": []},
+        "version": "3.6.21",
+    }
     result = asyncio.run(executor.run(call))
     assert result is not None
     return result.model_dump()
@@ -49,7 +60,11 @@ def run(action: str, events: list[dict[str, Any]], retriever: FixedRetriever | N
 
 def test_critical_problem_gets_the_emergency_line_from_the_facts() -> None:
     retriever = FixedRetriever([passage("Orders", 0.9)])
-    events = [user_event("my stop loss didn't trigger and I'm losing money", "troubleshooting", "critical")]
+    events = [
+        user_event(
+            "my stop loss didn't trigger and I'm losing money", "troubleshooting", "critical"
+        )
+    ]
     message = run("action_answer_question", events, retriever)["responses"][0]
     assert FACTS.get("phone.emergency.display") in message["text"]
     assert FACTS.get("phone.emergency_sms") in message["text"]
@@ -59,11 +74,19 @@ def test_critical_problem_gets_the_emergency_line_from_the_facts() -> None:
 
 
 def test_good_passage_is_answered_with_its_source() -> None:
-    retriever = FixedRetriever([passage("Phone hours", 0.8, "Mon-Fri 8-8"), passage("Live chat", 0.6)])
-    message = run("action_answer_question", [user_event("phone hours?", "general_question")], retriever)["responses"][0]
-    assert message["text"].startswith("Mon-Fri 8-8")
+    retriever = FixedRetriever(
+        [passage("Phone hours", 0.8, "**Weekdays**: 8-8"), passage("Live chat", 0.6)]
+    )
+    message = run(
+        "action_answer_question", [user_event("phone hours?", "general_question")], retriever
+    )["responses"][0]
+    assert message["text"] == "Phone hours\nWeekdays: 8-8"
     assert message["custom"]["sources"] == [
-        {"title": "Phone hours", "url": "https://docs.trading-orchestrator.com/phone-hours", "score": 0.8}
+        {
+            "title": "Phone hours",
+            "url": "https://docs.trading-orchestrator.com/phone-hours",
+            "score": 0.8,
+        }
     ]
     assert [b["title"] for b in message["buttons"]] == ["Live chat"]
     assert retriever.queries == ["phone hours?"]
@@ -71,7 +94,9 @@ def test_good_passage_is_answered_with_its_source() -> None:
 
 def test_low_score_gets_an_honest_no_answer_with_ticket_and_human() -> None:
     retriever = FixedRetriever([passage("Something", 0.2)])
-    message = run("action_answer_question", [user_event("quantum flux?", "how_to")], retriever)["responses"][0]
+    message = run("action_answer_question", [user_event("quantum flux?", "how_to")], retriever)[
+        "responses"
+    ][0]
     assert "don't have an answer" in message["text"]
     assert [b["payload"] for b in message["buttons"]] == ["/create_ticket", "/request_human"]
     assert message["custom"]["answered"] is False
@@ -79,20 +104,50 @@ def test_low_score_gets_an_honest_no_answer_with_ticket_and_human() -> None:
 
 def test_button_payload_reuses_the_words_the_user_typed() -> None:
     retriever = FixedRetriever([passage("Phone hours", 0.8)])
-    events = [user_event("when can I call you", "nlu_fallback"), user_event("/general_question", "general_question")]
+    events = [
+        user_event("when can I call you", "nlu_fallback"),
+        user_event("/general_question", "general_question"),
+    ]
     run("action_answer_question", events, retriever)
     assert retriever.queries == ["when can I call you"]
 
 
 def test_kb_still_loading_is_said_plainly() -> None:
-    message = run("action_answer_question", [user_event("phone hours?", "general_question")], None)["responses"][0]
+    message = run("action_answer_question", [user_event("phone hours?", "general_question")], None)[
+        "responses"
+    ][0]
     assert "still loading" in message["text"]
 
 
 def test_first_miss_offers_the_two_likeliest_intents() -> None:
-    events = [user_event("hmm the thing", "nlu_fallback", ranking=["nlu_fallback", "how_to", "troubleshooting", "greet"])]
+    events = [
+        user_event(
+            "hmm the thing",
+            "nlu_fallback",
+            ranking=["nlu_fallback", "how_to", "troubleshooting", "greet"],
+        )
+    ]
     message = run("action_clarify", events, None)["responses"][0]
     assert [b["payload"] for b in message["buttons"]] == ["/how_to", "/troubleshooting"]
+
+
+def test_unreadable_text_is_told_plainly_with_regional_contacts() -> None:
+    events = [user_event("我的订单被拒绝了", "nlu_fallback", ranking=["nlu_fallback", "affirm"])]
+    message = run("action_clarify", events, None)["responses"][0]
+    assert "only read English" in message["text"]
+    assert FACTS.get("regional_centers.asia_pacific.phone") in message["text"]
+
+
+def test_small_talk_is_never_suggested_as_a_guess() -> None:
+    events = [
+        user_event(
+            "asdf",
+            "nlu_fallback",
+            ranking=["nlu_fallback", "affirm", "goodbye", "how_to", "create_ticket"],
+        )
+    ]
+    message = run("action_clarify", events, None)["responses"][0]
+    assert [b["payload"] for b in message["buttons"]] == ["/how_to", "/create_ticket"]
 
 
 def test_second_miss_in_a_row_offers_a_ticket_or_a_human() -> None:
@@ -105,7 +160,9 @@ def test_second_miss_in_a_row_offers_a_ticket_or_a_human() -> None:
 
 
 def test_request_human_states_real_contact_routes() -> None:
-    message = run("action_request_human", [user_event("agent pls", "request_human")], None)["responses"][0]
+    message = run("action_request_human", [user_event("agent pls", "request_human")], None)[
+        "responses"
+    ][0]
     assert FACTS.get("phone.primary.display") in message["text"]
     assert FACTS.get("phone.hours.business.text") in message["text"]
     assert "can't hand this chat over" in message["text"]

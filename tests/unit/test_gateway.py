@@ -17,10 +17,19 @@ from tests.fakes import FixedRetriever, RecordingDialogue, passage
 
 @pytest.fixture
 def dialogue() -> RecordingDialogue:
-    return RecordingDialogue(replies=[
-        {"recipient_id": "widget:u1", "text": "Here you go", "buttons": [{"title": "More", "payload": "/x"}]},
-        {"recipient_id": "widget:u1", "custom": {"sources": [{"title": "T", "url": "https://x", "score": 0.9}]}},
-    ])
+    return RecordingDialogue(
+        replies=[
+            {
+                "recipient_id": "widget:u1",
+                "text": "Here you go",
+                "buttons": [{"title": "More", "payload": "/x"}],
+            },
+            {
+                "recipient_id": "widget:u1",
+                "custom": {"sources": [{"title": "T", "url": "https://x", "score": 0.9}]},
+            },
+        ]
+    )
 
 
 @pytest.fixture
@@ -33,20 +42,32 @@ def client(database_url: str, dialogue: RecordingDialogue, tmp_path: Path):
 
 
 def chat(client: TestClient, body: object) -> tuple[int, object]:
-    response = client.post("/api/chat", content=json.dumps(body), headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/chat", content=json.dumps(body), headers={"content-type": "application/json"}
+    )
     return response.status_code, response.json()
 
 
 def test_message_is_forwarded_and_split_custom_is_rejoined(client, dialogue) -> None:
-    status, body = chat(client, {"sender": "u1", "message": "phone hours?", "metadata": {"support_tier": "gold"}})
+    status, body = chat(
+        client, {"sender": "u1", "message": "phone hours?", "metadata": {"support_tier": "gold"}}
+    )
     assert status == 200
-    assert body == [{
-        "recipient_id": "u1", "text": "Here you go",
-        "buttons": [{"title": "More", "payload": "/x"}],
-        "custom": {"sources": [{"title": "T", "url": "https://x", "score": 0.9}]},
-    }]
-    assert dialogue.calls == [{"sender": "widget:u1", "text": "phone hours?",
-                               "metadata": {"support_tier": "gold", "channel": "widget"}}]
+    assert body == [
+        {
+            "recipient_id": "u1",
+            "text": "Here you go",
+            "buttons": [{"title": "More", "payload": "/x"}],
+            "custom": {"sources": [{"title": "T", "url": "https://x", "score": 0.9}]},
+        }
+    ]
+    assert dialogue.calls == [
+        {
+            "sender": "widget:u1",
+            "text": "phone hours?",
+            "metadata": {"support_tier": "gold", "channel": "widget"},
+        }
+    ]
 
 
 def test_transcript_keeps_both_sides_in_order(client) -> None:
@@ -54,10 +75,15 @@ def test_transcript_keeps_both_sides_in_order(client) -> None:
     chat(client, {"sender": "u1", "message": "second"})
     history = client.get("/api/chat/history", params={"sender": "u1"}).json()["messages"]
     assert [(m["author"], m["text"]) for m in history] == [
-        ("user", "first"), ("bot", "Here you go"), ("user", "second"), ("bot", "Here you go"),
+        ("user", "first"),
+        ("bot", "Here you go"),
+        ("user", "second"),
+        ("bot", "Here you go"),
     ]
     assert history[1]["custom"]["sources"][0]["title"] == "T"
-    assert client.get("/api/chat/history", params={"sender": "someone-else"}).json()["messages"] == []
+    assert (
+        client.get("/api/chat/history", params={"sender": "someone-else"}).json()["messages"] == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -70,10 +96,16 @@ def test_transcript_keeps_both_sides_in_order(client) -> None:
         ({"message": "hi"}, 422, "missing_field"),
         ({"sender": "   ", "message": "hi"}, 422, "invalid_sender"),
         ({"sender": "u1", "message": 42}, 422, "invalid_field"),
-        ({"sender": "u1", "message": "hi", "metadata": {"support_tier": "diamond"}}, 422, "invalid_field"),
+        (
+            {"sender": "u1", "message": "hi", "metadata": {"support_tier": "diamond"}},
+            422,
+            "invalid_field",
+        ),
     ],
 )
-def test_bad_input_gets_a_clear_4xx_and_reaches_nobody(client, dialogue, body, status, error) -> None:
+def test_bad_input_gets_a_clear_4xx_and_reaches_nobody(
+    client, dialogue, body, status, error
+) -> None:
     got_status, got = chat(client, body)
     assert got_status == status
     assert got["error"] == error
@@ -82,19 +114,32 @@ def test_bad_input_gets_a_clear_4xx_and_reaches_nobody(client, dialogue, body, s
 
 
 def test_invalid_json_is_named(client, dialogue) -> None:
-    response = client.post("/api/chat", content=b'{"sender": "u1", "message": ', headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/chat",
+        content=b'{"sender": "u1", "message": ',
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 400
-    assert response.json() == {"error": "invalid_json", "detail": "The request body is not valid JSON."}
+    assert response.json() == {
+        "error": "invalid_json",
+        "detail": "The request body is not valid JSON.",
+    }
     assert dialogue.calls == []
 
 
 def test_oversized_body_is_refused_before_parsing(client, dialogue) -> None:
-    response = client.post("/api/chat", content=b"{" + b" " * 300_000 + b"}", headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/chat",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 413
     assert response.json()["error"] == "body_too_large"
 
 
-@pytest.mark.parametrize("text", ["🚀🚀🔥", "Не могу войти в аккаунт", "我的订单被拒绝了", "ما هي ساعات الدعم"])
+@pytest.mark.parametrize(
+    "text", ["🚀🚀🔥", "Не могу войти в аккаунт", "我的订单被拒绝了", "ما هي ساعات الدعم"]
+)
 def test_emoji_and_non_latin_text_go_through(client, dialogue, text) -> None:
     status, body = chat(client, {"sender": "u1", "message": text})
     assert status == 200 and body
@@ -115,7 +160,11 @@ def test_rasa_down_gives_503_and_the_message_is_kept(client, dialogue) -> None:
 def test_readyz_names_each_dependency(client, dialogue) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert {k: v["ok"] for k, v in ready.json().items() if k != "ready"} == {"rasa": True, "kb": True, "database": True}
+    assert {k: v["ok"] for k, v in ready.json().items() if k != "ready"} == {
+        "rasa": True,
+        "kb": True,
+        "database": True,
+    }
     dialogue.down = True
     not_ready = client.get("/readyz")
     assert not_ready.status_code == 503
@@ -134,8 +183,14 @@ def test_widget_is_served(client) -> None:
 
 
 def test_real_rasa_client_reports_an_unreachable_server(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", rasa_url="http://127.0.0.1:9", environment="test")
-    app = create_app(settings, dialogue=RasaClient("http://127.0.0.1:9", 2.0), knowledge=KnowledgeBase())
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        rasa_url="http://127.0.0.1:9",
+        environment="test",
+    )
+    app = create_app(
+        settings, dialogue=RasaClient("http://127.0.0.1:9", 2.0), knowledge=KnowledgeBase()
+    )
     with TestClient(app) as test_client:
         response = test_client.post("/api/chat", json={"sender": "u", "message": "hello"})
         assert response.status_code == 503

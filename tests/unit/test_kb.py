@@ -43,7 +43,9 @@ def test_broken_front_matter_names_file_and_line() -> None:
 
 def test_missing_fields_and_unclosed_front_matter_are_named() -> None:
     with pytest.raises(KBError, match="misses url"):
-        parse_article(GOOD.replace("url: https://support.trading-orchestrator.com/kb/a\n", ""), Path("x.md"))
+        parse_article(
+            GOOD.replace("url: https://support.trading-orchestrator.com/kb/a\n", ""), Path("x.md")
+        )
     with pytest.raises(KBError, match="x.md:1"):
         parse_article("# no front matter", Path("x.md"))
 
@@ -86,6 +88,10 @@ def test_support_facts_contacts_come_from_the_seed() -> None:
     seed = SEED.read_text(encoding="utf-8")
     facts_text = (ROOT / "data" / "support_facts.yml").read_text(encoding="utf-8")
     yaml.safe_load(facts_text)  # parses
-    values = set(re.findall(r"[\w.+-]+@trading-orchestrator\.com|\+1-800-[A-Z0-9-]+|\$[\d,]+/month", facts_text))
+    values = set(
+        re.findall(
+            r"[\w.+-]+@trading-orchestrator\.com|\+1-800-[A-Z0-9-]+|\$[\d,]+/month", facts_text
+        )
+    )
     assert values
     assert [v for v in values if v not in seed] == []

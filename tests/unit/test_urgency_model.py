@@ -43,10 +43,12 @@ def test_load_examples_names_a_missing_level(tmp_path: Path) -> None:
 def test_trained_model_separates_clear_cases() -> None:
     texts, labels = load_examples(ROOT / "data" / "urgency" / "urgency.yml")
     model = urgency_model.train(texts, labels)
-    predictions = model.predict([
-        "my stop loss didn't trigger and I'm losing money",
-        "how do I export my trade history to csv",
-    ])
+    predictions = model.predict(
+        [
+            "my stop loss didn't trigger and I'm losing money",
+            "how do I export my trade history to csv",
+        ]
+    )
     assert predictions[0][0] == "critical"
     assert predictions[1][0] == "low"
     assert 0.15 <= model.critical_threshold <= 0.5

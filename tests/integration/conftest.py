@@ -1,0 +1,63 @@
+"""One real Rasa server and one real gateway per test session, on free ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tools import launcher
+from tools.train import train_if_changed
+
+
+@dataclass
+class Stack:
+    gateway_url: str
+    rasa_url: str
+
+    def chat(self, sender: str, message: str, **metadata: object) -> list[dict]:
+        response = httpx.post(
+            f"{self.gateway_url}/api/chat",
+            json={"sender": sender, "message": message, "metadata": metadata},
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def parse(self, text: str) -> dict:
+        response = httpx.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    work: Path = tmp_path_factory.mktemp("stack")
+    model = train_if_changed()
+    rasa_port, gateway_port = launcher.free_port(), launcher.free_port()
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    gateway = launcher.start_gateway(
+        gateway_port,
+        {
+            "DATABASE_URL": f"sqlite:///{work / 'gateway.db'}",
+            "RASA_URL": rasa_url,
+            "ENVIRONMENT": "test",
+        },
+        work / "gateway.log",
+    )
+    rasa = launcher.start_rasa(
+        model,
+        rasa_port,
+        f"http://127.0.0.1:{gateway_port}/webhook",
+        work / "tracker.db",
+        work / "rasa.log",
+    )
+    try:
+        launcher.wait_until_ready(f"http://127.0.0.1:{gateway_port}/readyz", [rasa, gateway], 300)
+        yield Stack(f"http://127.0.0.1:{gateway_port}", rasa_url)
+    finally:
+        launcher.stop(gateway)
+        launcher.stop(rasa)
