@@ -54,6 +54,16 @@ SUGGESTIBLE_INTENTS = (
 RetrieverSource = Callable[[], Retriever | None]
 
 
+def utter_emergency(
+    dispatcher: CollectingDispatcher, facts: SupportFacts, with_buttons: bool = True
+) -> None:
+    dispatcher.utter_message(
+        text=replies.emergency_text(facts),
+        buttons=replies.emergency_buttons() if with_buttons else [],
+        json_message={"urgency": "critical", "escalation": "emergency"},
+    )
+
+
 class ActionAnswerQuestion(Action):
     """Answers a support question from the KB; a critical problem gets the emergency route."""
 
@@ -70,11 +80,7 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         urgency = urgency_of_latest_typed_message(tracker)
         if urgency == "critical":
-            dispatcher.utter_message(
-                text=replies.emergency_text(self._facts),
-                buttons=replies.emergency_buttons(),
-                json_message={"urgency": urgency, "escalation": "emergency"},
-            )
+            utter_emergency(dispatcher, self._facts)
             return []
         retriever = self._retriever()
         if retriever is None:
@@ -118,6 +124,10 @@ class ActionClarify(Action):
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        # an urgent problem is never answered with "did you mean?"
+        if urgency_of_latest_typed_message(tracker) == "critical":
+            utter_emergency(dispatcher, self._facts)
+            return []
         if not is_readable(latest_user_text(tracker)):
             dispatcher.utter_message(
                 text=replies.unreadable_text(self._facts),
@@ -162,10 +172,7 @@ class ActionFixedReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if urgency_of_latest_typed_message(tracker) == "critical":
-            dispatcher.utter_message(
-                text=replies.emergency_text(self._facts),
-                json_message={"urgency": "critical", "escalation": "emergency"},
-            )
+            utter_emergency(dispatcher, self._facts, with_buttons=False)
         dispatcher.utter_message(text=self._text(self._facts), buttons=self._buttons)
         return []
 

@@ -7,10 +7,13 @@ from typing import Protocol
 
 from retrieval.encoder import Encoder
 from retrieval.index import KBIndex, as_vector
-from retrieval.search import best_per_article, dense_search
+from retrieval.search import dense_search, group_by_article
 
 # longer queries carry no more meaning for a 256-token encoder; cut before encoding
 MAX_QUERY_CHARS = 1000
+# sections of one article this close to its best section join the answer
+SECTION_MARGIN = 0.03
+SECTIONS_PER_PASSAGE = 2
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,21 @@ class DenseRetriever:
             return []
         vector = as_vector(self._encoder.encode([query]))
         # fetch extra rows: several chunks of one article collapse into one passage
-        hits = dense_search(self._kb.index, vector, k * 4)
-        passages = []
-        for row, score in best_per_article(hits, self._article_of_row)[:k]:
-            chunk = self._kb.chunks[row]
-            passages.append(
-                Passage(
-                    article_id=chunk.article_id,
-                    title=chunk.title,
-                    heading=chunk.heading,
-                    text=chunk.text,
-                    url=chunk.url,
-                    score=round(score, 4),
-                )
-            )
-        return passages
+        hits = dense_search(self._kb.index, vector, k * 6)
+        groups = group_by_article(hits, self._article_of_row, SECTION_MARGIN, SECTIONS_PER_PASSAGE)
+        return [self._passage(group) for group in groups[:k]]
+
+    def _passage(self, group: list[tuple[int, float]]) -> Passage:
+        chunks = [self._kb.chunks[row] for row, _ in group]
+        first = chunks[0]
+        text = first.text
+        for chunk in chunks[1:]:
+            text += f"\n\n{chunk.heading}\n{chunk.text}"
+        return Passage(
+            article_id=first.article_id,
+            title=first.title,
+            heading=first.heading,
+            text=text,
+            url=first.url,
+            score=round(group[0][1], 4),
+        )

@@ -24,15 +24,15 @@ def dense_search(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[in
     ]
 
 
-def best_per_article(
-    hits: list[tuple[int, float]], article_of_row: list[str]
-) -> list[tuple[int, float]]:
-    """Keep only the best-scoring row of each article, order preserved."""
-    seen: set[str] = set()
-    kept = []
+def group_by_article(
+    hits: list[tuple[int, float]], article_of_row: list[str], margin: float, per_article: int
+) -> list[list[tuple[int, float]]]:
+    """Hits grouped by article, best article first; an article keeps the rows scoring within
+    `margin` of its best row (at most `per_article`), because the answer a user needs often
+    spans two neighbouring sections that score almost alike."""
+    groups: dict[str, list[tuple[int, float]]] = {}
     for row, score in hits:
-        article = article_of_row[row]
-        if article not in seen:
-            seen.add(article)
-            kept.append((row, score))
-    return kept
+        group = groups.setdefault(article_of_row[row], [])
+        if len(group) < per_article and (not group or group[0][1] - score <= margin):
+            group.append((row, score))
+    return list(groups.values())

@@ -45,3 +45,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     Base.metadata.drop_all(engine)
     engine.dispose()
     return POSTGRES_URL
+
+
+# the real Rasa + gateway stack, started once per session for the integration and browser tests
+from tests.stack import stack  # noqa: E402, F401

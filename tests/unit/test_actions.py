@@ -150,6 +150,19 @@ def test_small_talk_is_never_suggested_as_a_guess() -> None:
     assert [b["payload"] for b in message["buttons"]] == ["/how_to", "/create_ticket"]
 
 
+def test_critical_message_that_was_not_understood_still_gets_the_emergency_line() -> None:
+    events = [
+        user_event(
+            "someone logged into my account and placed trades",
+            "nlu_fallback",
+            "critical",
+            ["nlu_fallback", "how_to"],
+        )
+    ]
+    message = run("action_clarify", events, None)["responses"][0]
+    assert FACTS.get("phone.emergency.display") in message["text"]
+
+
 def test_second_miss_in_a_row_offers_a_ticket_or_a_human() -> None:
     events = [
         user_event("hmm the thing", "nlu_fallback", ranking=["nlu_fallback", "how_to"]),

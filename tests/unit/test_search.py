@@ -1,6 +1,6 @@
 import numpy as np
 
-from retrieval.search import best_per_article, build_flat_index, dense_search
+from retrieval.search import build_flat_index, dense_search, group_by_article
 
 
 def unit(*values: float) -> np.ndarray:
@@ -24,7 +24,11 @@ def test_dense_search_caps_k_at_index_size_and_handles_empty() -> None:
     assert dense_search(empty, unit(1, 0), k=3) == []
 
 
-def test_best_per_article_keeps_first_row_of_each_article() -> None:
-    hits = [(0, 0.9), (1, 0.8), (2, 0.7), (3, 0.6)]
-    articles = ["a", "a", "b", "a"]
-    assert best_per_article(hits, articles) == [(0, 0.9), (2, 0.7)]
+def test_group_by_article_keeps_close_sections_of_each_article() -> None:
+    hits = [(0, 0.70), (1, 0.68), (2, 0.66), (3, 0.60), (4, 0.50)]
+    articles = ["a", "a", "b", "a", "b"]
+    assert group_by_article(hits, articles, margin=0.03, per_article=2) == [
+        [(0, 0.70), (1, 0.68)],
+        [(2, 0.66)],
+    ]
+    assert group_by_article(hits, articles, margin=0.5, per_article=1) == [[(0, 0.70)], [(2, 0.66)]]
