@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup run stop train kb test test-fast validate test-stories eval-nlu bench lint browser clean
+.PHONY: help setup encoder run stop train kb test test-fast validate test-stories eval-nlu bench lint browser clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,7 +40,13 @@ help: ## list every target
 
 setup: .venv/.installed .venv-rasa/.installed ## create both environments (only what changed)
 
-train: setup ## train the Rasa model if data, config or domain changed
+ONNX_ENCODER := var/onnx/all-MiniLM-L6-v2/model.onnx
+$(ONNX_ENCODER): .venv/.installed tools/export_onnx.py
+	@$(APP) -m tools.export_onnx --force
+
+encoder: $(ONNX_ENCODER) ## export the sentence encoder to ONNX for Rasa's dense features
+
+train: setup $(ONNX_ENCODER) ## train the Rasa model if data, config or domain changed
 	@$(APP) -m tools.train
 
 kb: setup ## rebuild the knowledge-base index (no Rasa retraining needed)
@@ -63,7 +69,7 @@ browser: ## install Debian's chromium for the browser tests (if missing)
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  { echo "Could not install chromium; run 'sudo apt-get install -y chromium' and retry."; exit 1; }; }
 
-eval-nlu: setup ## held-out NLU evaluation -> reports/nlu.json
+eval-nlu: setup $(ONNX_ENCODER) ## held-out NLU evaluation -> reports/nlu.json
 	@.venv-rasa/bin/python -m nlu.evaluate
 
 test: setup train browser ## the whole suite: lint, rasa validate + story tests, NLU eval, pytest

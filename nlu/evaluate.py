@@ -61,12 +61,34 @@ def write_urgency_file(path: Path, texts: list[str], labels: list[str]) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
-def write_config(path: Path, urgency_file: Path) -> None:
-    config = yaml.safe_load((ROOT / "config.yml").read_text())
+def write_config(path: Path, urgency_file: Path, source: Path) -> None:
+    config = yaml.safe_load(source.read_text())
     for component in config["pipeline"]:
         if component["name"].endswith("UrgencyClassifier"):
             component["training_file"] = str(urgency_file)
     path.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def fallback_sweep(parses: list[dict[str, Any]], gold: list[str]) -> list[dict[str, float]]:
+    """For candidate FallbackClassifier thresholds: share of messages answered and accuracy on them."""
+    scored = []
+    for parse, label in zip(parses, gold, strict=True):
+        ranking = [c for c in parse.get("intent_ranking") or [] if c["name"] != "nlu_fallback"]
+        if ranking:
+            scored.append((float(ranking[0]["confidence"]), ranking[0]["name"] == label))
+    rows = []
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        accepted = [correct for confidence, correct in scored if confidence >= threshold]
+        rows.append(
+            {
+                "threshold": threshold,
+                "answered": round(len(accepted) / len(scored), 4),
+                "accuracy_when_answered": round(sum(accepted) / len(accepted), 4)
+                if accepted
+                else 0.0,
+            }
+        )
+    return rows
 
 
 def top_intent(parse: dict[str, Any]) -> str:
@@ -85,7 +107,18 @@ async def parse_all(model_path: str, texts: list[str]) -> list[dict[str, Any]]:
 
 
 def main() -> None:
+    import argparse
+
     import rasa.model_training
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config.yml", help="pipeline to evaluate"
+    )
+    parser.add_argument(
+        "--report", type=Path, default=REPORT, help="where to write the JSON report"
+    )
+    args = parser.parse_args()
 
     logging.getLogger().setLevel(logging.WARNING)
     texts, labels = intent_examples()
@@ -101,7 +134,7 @@ def main() -> None:
         (work / "nlu").mkdir()
         write_nlu_file(work / "nlu" / "train.yml", i_train, l_train)
         write_urgency_file(work / "urgency.yml", u_train, ul_train)
-        write_config(work / "config.yml", work / "urgency.yml")
+        write_config(work / "config.yml", work / "urgency.yml", args.config)
         print(
             f"Training an NLU model on {len(i_train)} intent and {len(u_train)} urgency "
             f"examples; testing on {len(i_test)} + {len(u_test)} held out...",
@@ -149,13 +182,15 @@ def main() -> None:
             "labels": levels,
             "matrix": confusion_matrix(ul_test, predicted_urgency, labels=levels).tolist(),
         },
+        "fallback_threshold_sweep": fallback_sweep(intent_parses, l_test),
         "top_intent_confusions": dict(errors.most_common(10)),
         "train_seconds": round(train_seconds, 1),
     }
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2))
+    report["config"] = str(args.config)
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    args.report.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
-    print(f"Written to {REPORT.relative_to(ROOT)}")
+    print(f"Written to {args.report}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ TRAINING_INPUTS = [
     "data/rules.yml",
     "data/stories.yml",
     "data/urgency",
+    "nlu/minilm_featurizer.py",
     "nlu/readable.py",
     "nlu/script_guard.py",
     "nlu/urgency.py",
