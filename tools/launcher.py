@@ -156,7 +156,7 @@ def stop_leftovers(run_dir: Path = RUN_DIR) -> list[str]:
             try:
                 os.killpg(pid, signal.SIGTERM)
                 for _ in range(50):
-                    if not Path(f"/proc/{pid}").exists():
+                    if not _is_running(pid):
                         break
                     time.sleep(0.2)
                 else:
@@ -166,6 +166,15 @@ def stop_leftovers(run_dir: Path = RUN_DIR) -> list[str]:
             stopped.append(pid_file.stem)
         pid_file.unlink(missing_ok=True)
     return stopped
+
+
+def _is_running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has exited; only its parent has not reaped it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def get_json(url: str, timeout: float = 3.0) -> tuple[int, dict[str, object]]:
