@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup encoder run stop train kb test test-fast validate test-stories eval-nlu bench lint browser clean
+.PHONY: help setup encoder run stop train kb eval-kb test test-fast validate test-stories eval-nlu bench lint browser clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ browser: ## install Debian's chromium for the browser tests (if missing)
 	@test -x /usr/bin/chromium || { echo "==> Installing chromium for browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  { echo "Could not install chromium; run 'sudo apt-get install -y chromium' and retry."; exit 1; }; }
+
+eval-kb: setup ## retrieval quality, dense vs BM25 vs hybrid -> reports/kb.json
+	@$(APP) -m retrieval.evaluate
 
 eval-nlu: setup $(ONNX_ENCODER) ## held-out NLU evaluation -> reports/nlu.json
 	@.venv-rasa/bin/python -m nlu.evaluate

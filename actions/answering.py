@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.conversation import (
+    latest_metadata,
     latest_user_text,
     previous_user_intent,
     urgency_of_latest_typed_message,
@@ -37,6 +39,8 @@ INTENT_LABELS = {
     "deny": "No",
     "out_of_scope": "Something else",
 }
+
+CURRENT_PAGE = re.compile(r"\b(this|current|that)\s+(page|screen|view|tab|window)\b", re.IGNORECASE)
 
 # what a confused user can be offered; small talk is never a useful guess
 SUGGESTIBLE_INTENTS = (
@@ -90,7 +94,12 @@ class ActionAnswerQuestion(Action):
                 buttons=[replies.TICKET_BUTTON, replies.HUMAN_BUTTON],
             )
             return []
-        passages = retriever.search(latest_user_text(tracker), k=3)
+        question = latest_user_text(tracker)
+        screen = latest_metadata(tracker).get("current_screen")
+        if screen and CURRENT_PAGE.search(question):
+            self._contextual_help(dispatcher, retriever, screen)
+            return []
+        passages = retriever.search(question, k=3, screen=screen)
         good = [p for p in passages if p.score >= self._min_score]
         if not good:
             dispatcher.utter_message(
@@ -110,6 +119,23 @@ class ActionAnswerQuestion(Action):
             json_message={"urgency": urgency, "answered": True, **replies.sources_payload([best])},
         )
         return []
+
+    def _contextual_help(
+        self, dispatcher: CollectingDispatcher, retriever: Retriever, screen: str
+    ) -> None:
+        articles = retriever.articles_for_screen(screen, k=3)
+        label = screen.replace("_", " ")
+        link = (self._facts.get("docs.contextual_help") or {}).get(screen)
+        text = f"Here is help for the {label} screen."
+        if link:
+            text += f" The full guide for this screen is at {link}."
+        dispatcher.utter_message(
+            text=text + " Pick a topic, or ask me your question in your own words.",
+            buttons=[{"title": a.title, "payload": a.title} for a in articles],
+            json_message={
+                "sources": [{"title": a.title, "url": a.url, "score": a.score} for a in articles]
+            },
+        )
 
 
 class ActionClarify(Action):

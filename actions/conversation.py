@@ -45,3 +45,12 @@ def previous_user_intent(tracker: Tracker) -> str | None:
     if len(events) < 2:
         return None
     return ((events[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Metadata the channel sent with the latest user message (screen, tier, locale...)."""
+    metadata = (tracker.latest_message or {}).get("metadata")
+    if not metadata:
+        events = user_events(tracker)
+        metadata = events[-1].get("metadata") if events else None
+    return metadata if isinstance(metadata, dict) else {}

@@ -16,11 +16,12 @@ from bot.db import create_schema, make_engine, make_session_factory
 from bot.dialogue import DialogueClient, RasaClient
 from bot.errors import error_response, install_error_handlers
 from bot.knowledge import KnowledgeBase
-from bot.routers import actions, chat, health
+from bot.routers import actions, chat, health, kb
 from bot.settings import Settings, get_settings
 from bot.transcripts import TranscriptStore
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.facts import SupportFacts
+from retrieval.retriever import SearchOptions
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -50,7 +51,15 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if load_knowledge:
-            knowledge.load_in_background(settings.kb_dir, settings.index_dir, make_encoder)
+            options = SearchOptions(
+                settings.kb_search_mode,
+                settings.kb_lexical_weight,
+                settings.kb_rrf_k,
+                settings.kb_screen_boost,
+            )
+            knowledge.load_in_background(
+                settings.kb_dir, settings.index_dir, make_encoder, options, settings.kb_index_type
+            )
         yield
         await dialogue.aclose()
         engine.dispose()
@@ -77,6 +86,7 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(chat.router)
+    app.include_router(kb.router)
     app.include_router(actions.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
     return app

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from retrieval.encoder import Encoder
-from retrieval.index import load_or_build
+from retrieval.index import IndexType, load_or_build
 from retrieval.kb import KBError
-from retrieval.retriever import DenseRetriever, Retriever
+from retrieval.retriever import KBRetriever, Retriever, SearchOptions
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +34,35 @@ class KnowledgeBase:
         return {"ok": False, "error": "loading" if self._loading else "not loaded"}
 
     def load_in_background(
-        self, kb_dir: Path, index_dir: Path, make_encoder: Callable[[], Encoder]
+        self,
+        kb_dir: Path,
+        index_dir: Path,
+        make_encoder: Callable[[], Encoder],
+        options: SearchOptions,
+        index_type: IndexType = "flat",
     ) -> threading.Thread:
         with self._lock:
             self._loading = True
         thread = threading.Thread(
-            target=self._load, args=(kb_dir, index_dir, make_encoder), daemon=True
+            target=self._load,
+            args=(kb_dir, index_dir, make_encoder, options, index_type),
+            daemon=True,
         )
         thread.start()
         return thread
 
-    def _load(self, kb_dir: Path, index_dir: Path, make_encoder: Callable[[], Encoder]) -> None:
+    def _load(
+        self,
+        kb_dir: Path,
+        index_dir: Path,
+        make_encoder: Callable[[], Encoder],
+        options: SearchOptions,
+        index_type: IndexType,
+    ) -> None:
         try:
             encoder = make_encoder()
-            self._retriever = DenseRetriever(load_or_build(kb_dir, index_dir, encoder), encoder)
+            kb_index = load_or_build(kb_dir, index_dir, encoder, index_type)
+            self._retriever = KBRetriever(kb_index, encoder, options)
             log.info("knowledge base ready")
         except KBError as error:
             self._error = str(error)

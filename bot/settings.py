@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     index_dir: Path = PROJECT_ROOT / "var" / "kb_index"
     # below this cosine similarity the assistant says it has no answer
     answer_min_score: float = 0.45
+    kb_search_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    kb_lexical_weight: float = Field(default=0.25, ge=0)
+    kb_rrf_k: int = Field(default=10, ge=1)
+    kb_screen_boost: float = Field(default=0.2, ge=0)
+    kb_index_type: Literal["flat", "hnsw"] = "flat"
 
     max_message_chars: int = Field(default=4000, ge=1)
     max_sender_chars: int = Field(default=128, ge=1)

@@ -8,15 +8,18 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import faiss
 import numpy as np
 
 from retrieval.encoder import Encoder
 from retrieval.kb import Chunk, chunk_articles, kb_content_hash, load_articles
-from retrieval.search import build_flat_index
+from retrieval.search import build_flat_index, build_hnsw_index
 
 log = logging.getLogger(__name__)
+
+IndexType = Literal["flat", "hnsw"]
 
 INDEX_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.json"
@@ -29,6 +32,7 @@ class Manifest:
     dimension: int
     kb_hash: str
     chunk_count: int
+    index_type: str
     built_at: str
     build_seconds: float
 
@@ -40,7 +44,7 @@ class KBIndex:
     manifest: Manifest
 
 
-def build_index(kb_dir: Path, encoder: Encoder) -> KBIndex:
+def build_index(kb_dir: Path, encoder: Encoder, index_type: IndexType = "flat") -> KBIndex:
     started = time.perf_counter()
     chunks = chunk_articles(load_articles(kb_dir))
     vectors = encoder.encode([chunk.embedding_text for chunk in chunks])
@@ -49,10 +53,12 @@ def build_index(kb_dir: Path, encoder: Encoder) -> KBIndex:
         dimension=int(vectors.shape[1]),
         kb_hash=kb_content_hash(kb_dir),
         chunk_count=len(chunks),
+        index_type=index_type,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2),
     )
-    return KBIndex(build_flat_index(vectors), chunks, manifest)
+    index = build_hnsw_index(vectors) if index_type == "hnsw" else build_flat_index(vectors)
+    return KBIndex(index, chunks, manifest)
 
 
 def save_index(kb_index: KBIndex, index_dir: Path) -> None:
@@ -66,7 +72,9 @@ def save_index(kb_index: KBIndex, index_dir: Path) -> None:
 
 def load_saved_index(index_dir: Path) -> KBIndex | None:
     try:
-        manifest = Manifest(**json.loads((index_dir / MANIFEST_FILE).read_text()))
+        manifest = Manifest(
+            **json.loads((index_dir / MANIFEST_FILE).read_text())
+        )  # old → TypeError
         raw_chunks = json.loads((index_dir / CHUNKS_FILE).read_text(encoding="utf-8"))
         index = faiss.read_index(str(index_dir / INDEX_FILE))
     except (OSError, ValueError, TypeError, RuntimeError):
@@ -77,21 +85,26 @@ def load_saved_index(index_dir: Path) -> KBIndex | None:
     return KBIndex(index, chunks, manifest)
 
 
-def is_current(manifest: Manifest, kb_dir: Path, encoder: Encoder) -> bool:
+def is_current(
+    manifest: Manifest, kb_dir: Path, encoder: Encoder, index_type: IndexType = "flat"
+) -> bool:
     return (
         manifest.model == encoder.name
+        and manifest.index_type == index_type
         and manifest.dimension == encoder.dimension
         and manifest.kb_hash == kb_content_hash(kb_dir)
     )
 
 
-def load_or_build(kb_dir: Path, index_dir: Path, encoder: Encoder) -> KBIndex:
+def load_or_build(
+    kb_dir: Path, index_dir: Path, encoder: Encoder, index_type: IndexType = "flat"
+) -> KBIndex:
     """The saved index when it matches the model and KB; otherwise a fresh build, saved."""
     saved = load_saved_index(index_dir)
-    if saved is not None and is_current(saved.manifest, kb_dir, encoder):
+    if saved is not None and is_current(saved.manifest, kb_dir, encoder, index_type):
         return saved
     log.info("knowledge-base index missing or stale; rebuilding from %s", kb_dir)
-    built = build_index(kb_dir, encoder)
+    built = build_index(kb_dir, encoder, index_type)
     save_index(built, index_dir)
     return built
 

@@ -13,6 +13,14 @@ def build_flat_index(vectors: np.ndarray) -> faiss.Index:
     return index
 
 
+def build_hnsw_index(vectors: np.ndarray, neighbours: int = 32, ef_search: int = 64) -> faiss.Index:
+    """Approximate inner-product index for large knowledge bases."""
+    index = faiss.IndexHNSWFlat(vectors.shape[1], neighbours, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efSearch = ef_search
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
 def dense_search(index: faiss.Index, query: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The k nearest rows to one query vector, best first, as (row, score)."""
     if index.ntotal == 0 or k <= 0:
@@ -36,3 +44,35 @@ def group_by_article(
         if len(group) < per_article and (not group or group[0][1] - score <= margin):
             group.append((row, score))
     return list(groups.values())
+
+
+def article_ranking(hits: list[tuple[int, float]], article_of_row: list[str]) -> list[str]:
+    """Articles in the order their best row appears in the hits."""
+    seen: dict[str, None] = {}
+    for row, _ in hits:
+        seen.setdefault(article_of_row[row], None)
+    return list(seen)
+
+
+def reciprocal_rank_fusion(
+    rankings: list[list[str]], weights: list[float], k: int = 60
+) -> dict[str, float]:
+    """Weighted RRF: each ranking adds weight / (k + rank) to the items it ranks (rank from 1)."""
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        if weight <= 0:
+            continue
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+def boost_items(scores: dict[str, float], boosted: set[str], factor: float) -> dict[str, float]:
+    """Raise the scores of the boosted items by a relative factor (e.g. 0.2 = +20 %)."""
+    return {
+        item: score * (1 + factor) if item in boosted else score for item, score in scores.items()
+    }
+
+
+def top_items(scores: dict[str, float], k: int) -> list[str]:
+    return [item for item, _ in sorted(scores.items(), key=lambda pair: -pair[1])[:k]]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.dialogue import DialogueUnavailable
 from retrieval.retriever import Passage
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -39,9 +42,15 @@ class FixedRetriever:
     passages: list[Passage] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
 
-    def search(self, query: str, k: int = 3) -> list[Passage]:
+    screens: list[str | None] = field(default_factory=list)
+
+    def search(self, query: str, k: int = 3, screen: str | None = None) -> list[Passage]:
         self.queries.append(query)
+        self.screens.append(screen)
         return self.passages[:k] if query.strip() else []
+
+    def articles_for_screen(self, screen: str, k: int = 3) -> list[Passage]:
+        return self.passages[:k]
 
 
 def passage(title: str, score: float, text: str = "Answer text.") -> Passage:
@@ -53,3 +62,29 @@ def passage(title: str, score: float, text: str = "Answer text.") -> Passage:
         url=f"https://docs.trading-orchestrator.com/{title.lower().replace(' ', '-')}",
         score=score,
     )
+
+
+class HashingEncoder:
+    """A deterministic bag-of-words encoder: texts sharing words get similar vectors."""
+
+    name = "test/hashing-encoder"
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        import re
+        import zlib
+
+        import numpy as np
+
+        self.calls += 1
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                vectors[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
+            norm = np.linalg.norm(vectors[row])
+            if norm:
+                vectors[row] /= norm
+        return vectors

@@ -14,7 +14,7 @@ def main() -> int:
     settings = get_settings()
     print(f"Loading the encoder and embedding the articles in {settings.kb_dir} ...", flush=True)
     try:
-        built = build_index(settings.kb_dir, MiniLMEncoder())
+        built = build_index(settings.kb_dir, MiniLMEncoder(), settings.kb_index_type)
     except KBError as error:
         print(f"Knowledge base build failed: {error}", file=sys.stderr)
         return 1

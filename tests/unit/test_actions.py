@@ -13,12 +13,17 @@ FACTS = SupportFacts.load(ROOT / "data" / "support_facts.yml")
 
 
 def user_event(
-    text: str, intent: str, urgency: str = "low", ranking: list[str] | None = None
+    text: str,
+    intent: str,
+    urgency: str = "low",
+    ranking: list[str] | None = None,
+    screen: str | None = None,
 ) -> dict[str, Any]:
     names = ranking or [intent]
     return {
         "event": "user",
         "text": text,
+        "metadata": {"current_screen": screen} if screen else {},
         "parse_data": {
             "text": text,
             "intent": {"name": intent, "confidence": 0.9},
@@ -179,3 +184,23 @@ def test_request_human_states_real_contact_routes() -> None:
     assert FACTS.get("phone.primary.display") in message["text"]
     assert FACTS.get("phone.hours.business.text") in message["text"]
     assert "can't hand this chat over" in message["text"]
+
+
+def test_help_with_this_page_lists_the_screens_articles_and_guide() -> None:
+    retriever = FixedRetriever([passage("Daily loss limit", 1.0), passage("Position limits", 1.0)])
+    events = [user_event("help with this page", "how_to", screen="risk_settings")]
+    message = run("action_answer_question", events, retriever)["responses"][0]
+    assert "risk settings" in message["text"]
+    assert FACTS.get("docs.contextual_help.risk_settings") in message["text"]
+    assert [b["title"] for b in message["buttons"]] == ["Daily loss limit", "Position limits"]
+    assert retriever.queries == []
+
+
+def test_current_screen_is_passed_to_search() -> None:
+    retriever = FixedRetriever([passage("Daily loss limit", 0.8)])
+    run(
+        "action_answer_question",
+        [user_event("where is the loss limit", "configuration", screen="risk_settings")],
+        retriever,
+    )
+    assert retriever.screens == ["risk_settings"]
