@@ -9,15 +9,14 @@ PY310 := $(shell command -v python3.10 2>/dev/null)
 endif
 
 APP := .venv/bin/python
-RASA := .venv-rasa/bin/rasa
+RASA := PYTHONPATH=$(CURDIR) .venv-rasa/bin/rasa
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
-export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup encoder run stop train kb eval-kb test test-fast validate test-stories eval-nlu bench lint browser clean
+.PHONY: help setup encoder run stop train kb eval-kb test validate test-stories eval-nlu bench lint browser clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,7 +51,7 @@ train: setup $(ONNX_ENCODER) ## train the Rasa model if data, config or domain c
 kb: setup ## rebuild the knowledge-base index (no Rasa retraining needed)
 	@$(APP) -m tools.build_kb
 
-run: setup ## train if needed, start Rasa and the gateway, serve the widget on :8000
+run: setup $(ONNX_ENCODER) ## train if needed, start Rasa and the gateway, serve the widget on :8000
 	@$(APP) -m tools.run
 
 stop: ## stop services left running by an earlier `make run`
@@ -73,9 +72,9 @@ eval-kb: setup ## retrieval quality, dense vs BM25 vs hybrid -> reports/kb.json
 	@$(APP) -m retrieval.evaluate
 
 eval-nlu: setup $(ONNX_ENCODER) ## held-out NLU evaluation -> reports/nlu.json
-	@.venv-rasa/bin/python -m nlu.evaluate
+	@PYTHONPATH=$(CURDIR) .venv-rasa/bin/python -m nlu.evaluate
 
-test: setup train browser ## the whole suite: lint, rasa validate + story tests, NLU eval, pytest
+test: setup $(ONNX_ENCODER) train browser ## the whole suite: lint, rasa validate + story tests, NLU eval, pytest
 	@$(MAKE) --no-print-directory lint validate test-stories eval-nlu
 	@$(APP) -m pytest
 

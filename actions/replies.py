@@ -78,11 +78,13 @@ def passage_text(passage: Any) -> str:
 
 
 def unreadable_text(facts: SupportFacts) -> str:
+    # we cannot tell whether it is an emergency, so the emergency line is always included
     return (
         "Sorry, I can only read English so far, and I couldn't find any English words in that. "
         "Please describe what you need in a few English words, or ask for a person. Our regional "
         f"centres can also help: Europe {facts.get('regional_centers.europe.phone')}, "
-        f"Asia-Pacific {facts.get('regional_centers.asia_pacific.phone')}."
+        f"Asia-Pacific {facts.get('regional_centers.asia_pacific.phone')}. If money is at risk "
+        f"right now, call the 24/7 emergency line {facts.get('phone.emergency.display')}."
     )
 
 

@@ -39,19 +39,17 @@ def sample_messages(count: int) -> list[str]:
 def main() -> None:
     model = train_if_changed()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    rasa_port, gateway_port = launcher.free_port(), launcher.free_port()
-    rasa_url, gateway_url = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{gateway_port}"
-    gateway = launcher.start_gateway(
-        gateway_port,
-        {"DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "RASA_URL": rasa_url},
-        work / "gateway.log",
+    stack = launcher.start_stack(
+        model,
+        launcher.free_port(),
+        launcher.free_port(),
+        work,
+        {"DATABASE_URL": f"sqlite:///{work / 'bench.db'}"},
     )
-    rasa = launcher.start_rasa(
-        model, rasa_port, f"{gateway_url}/webhook", work / "tracker.db", work / "rasa.log"
-    )
+    rasa_url, gateway_url = stack.rasa_url, stack.gateway_url
     try:
         print("Starting Rasa and the gateway...", flush=True)
-        launcher.wait_until_ready(f"{gateway_url}/readyz", [rasa, gateway], 300)
+        launcher.wait_until_ready(f"{gateway_url}/readyz", stack.services, 300)
         messages = sample_messages(MESSAGES)
         direct, through_gateway = [], []
         with httpx.Client(timeout=60) as client:
@@ -88,8 +86,7 @@ def main() -> None:
         (REPORTS_DIR / "bench_chat.json").write_text(json.dumps(result, indent=2))
         print(json.dumps(result, indent=2))
     finally:
-        launcher.stop(gateway)
-        launcher.stop(rasa)
+        stack.stop()
 
 
 if __name__ == "__main__":

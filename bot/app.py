@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+import yaml
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
 from actions.answering import build_actions
 from bot.db import create_schema, make_engine, make_session_factory
-from bot.dialogue import DialogueClient, RasaClient
-from bot.errors import error_response, install_error_handlers
+from bot.dialogue import DialogueClient, RasaClient, SenderLocks
+from bot.errors import install_error_handlers
 from bot.knowledge import KnowledgeBase
+from bot.limits import BodySizeLimit
 from bot.routers import actions, chat, health, kb
 from bot.settings import Settings, get_settings
 from bot.transcripts import TranscriptStore
@@ -71,18 +73,13 @@ def create_app(
     app.state.dialogue = dialogue
     app.state.knowledge = knowledge
     app.state.action_executor = executor
+    app.state.sender_locks = SenderLocks()
+    app.state.payload_intents = domain_intents(settings.domain_file)
 
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            return error_response(
-                413, "body_too_large", f"The request body is larger than {MAX_BODY_BYTES} bytes."
-            )
-        response: Response = await call_next(request)
-        return response
+    # Rasa's action calls carry the whole conversation, so only the public API is capped
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES, path_prefix="/api/")
 
     app.include_router(health.router)
     app.include_router(chat.router)
@@ -90,6 +87,12 @@ def create_app(
     app.include_router(actions.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
     return app
+
+
+def domain_intents(domain_file: Path) -> frozenset[str]:
+    """Intents a button payload may name: the domain's own, not Rasa's built-in /restart etc."""
+    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
+    return frozenset(str(intent) for intent in domain.get("intents", []))
 
 
 def create_app_from_environment() -> FastAPI:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 import httpx
@@ -9,6 +12,31 @@ import httpx
 
 class DialogueUnavailable(Exception):
     """The dialogue core could not be reached or did not answer properly."""
+
+
+class DialogueTimeout(DialogueUnavailable):
+    """The dialogue core was reached but did not answer in time."""
+
+
+class SenderLocks:
+    """One lock per conversation: a sender's messages reach Rasa one at a time, in order,
+    instead of queueing inside Rasa where a client timeout would drop them."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, sender: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(sender, asyncio.Lock())
+        self._users[sender] = self._users.get(sender, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[sender] -= 1
+            if not self._users[sender]:
+                del self._users[sender], self._locks[sender]
 
 
 class DialogueClient(Protocol):
@@ -29,6 +57,8 @@ class RasaClient:
         body = {"sender": sender, "message": text, "metadata": metadata}
         try:
             response = await self._http.post("/webhooks/rest/webhook", json=body)
+        except httpx.TimeoutException as error:
+            raise DialogueTimeout(f"Rasa did not answer in time: {type(error).__name__}") from error
         except httpx.HTTPError as error:
             raise DialogueUnavailable(f"Rasa unreachable: {type(error).__name__}") from error
         if response.status_code != 200:

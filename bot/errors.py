@@ -35,8 +35,10 @@ def _describe_validation(error: RequestValidationError) -> tuple[str, str]:
         return "invalid_json", "The request body is not valid JSON."
     location = [str(part) for part in first.get("loc", ()) if part != "body"]
     field = ".".join(location) or "body"
-    if kind == "model_attributes_type" or (kind.endswith("_type") and field == "body"):
+    if field == "body" and (kind == "model_attributes_type" or kind.endswith("_type")):
         return "invalid_body", "The request body must be a JSON object."
+    if kind == "model_attributes_type":
+        return "invalid_field", f"The field '{field}' must be a JSON object."
     if kind == "missing":
         return "missing_field", f"The field '{field}' is required."
     return "invalid_field", f"The field '{field}' is invalid: {first.get('msg', 'bad value')}."
@@ -56,7 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {404: "not_found", 405: "method_not_allowed"}
+        names = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed"}
         return error_response(
             exc.status_code, names.get(exc.status_code, "http_error"), str(exc.detail)
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SupportTier = Literal["bronze", "silver", "gold", "platinum"]
 Screen = Literal[
@@ -14,6 +15,18 @@ Screen = Literal[
     "strategy_configuration",
     "broker_setup",
 ]
+MAX_METADATA_BYTES = 4096
+
+
+def clean_text(value: Any) -> Any:
+    """Replace lone UTF-16 surrogates (valid in JSON, not encodable as UTF-8) with U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {clean_text(k): clean_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean_text(v) for v in value]
+    return value
 
 
 class ChatMetadata(BaseModel):
@@ -23,6 +36,20 @@ class ChatMetadata(BaseModel):
     support_tier: SupportTier | None = None
     current_screen: Screen | None = None
     locale: str | None = Field(default=None, max_length=35)
+    # the title of the button the user clicked, shown instead of its payload in the history
+    button_title: str | None = Field(default=None, max_length=200)
+
+    @field_validator("support_tier", "current_screen", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _small_enough(self) -> ChatMetadata:
+        size = len(json.dumps(self.model_dump(exclude_none=True), ensure_ascii=False).encode())
+        if size > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}")
+        return self
 
 
 class ChatRequest(BaseModel):
@@ -30,8 +57,7 @@ class ChatRequest(BaseModel):
     message: str
     metadata: ChatMetadata = Field(default_factory=ChatMetadata)
 
-
-class ErrorBody(BaseModel):
-    error: str
-    detail: str
-    extra: dict[str, Any] | None = None
+    @model_validator(mode="before")
+    @classmethod
+    def _clean(cls, data: Any) -> Any:
+        return clean_text(data)

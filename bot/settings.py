@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     kb_dir: Path = PROJECT_ROOT / "data" / "kb"
     support_facts_file: Path = PROJECT_ROOT / "data" / "support_facts.yml"
+    domain_file: Path = PROJECT_ROOT / "domain.yml"
+    # when set, Rasa must send it with every action call (endpoints.yml `token`)
+    action_endpoint_token: str | None = None
     index_dir: Path = PROJECT_ROOT / "var" / "kb_index"
     # below this cosine similarity the assistant says it has no answer
     answer_min_score: float = 0.45

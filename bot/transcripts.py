@@ -75,6 +75,10 @@ def _as_public(row: TranscriptMessage) -> dict[str, Any]:
     }
     if row.author == "bot" and row.payload:
         item.update({k: v for k, v in row.payload.items() if k in ("buttons", "custom")})
+    if row.author == "user" and row.payload:
+        title = (row.payload.get("metadata") or {}).get("button_title")
+        if title:
+            item["display_text"] = title
     if row.delivery_error:
         item["delivery_error"] = row.delivery_error
     return item

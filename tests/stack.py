@@ -37,27 +37,15 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     work: Path = tmp_path_factory.mktemp("stack")
     model = train_if_changed()
-    rasa_port, gateway_port = launcher.free_port(), launcher.free_port()
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    gateway = launcher.start_gateway(
-        gateway_port,
-        {
-            "DATABASE_URL": f"sqlite:///{work / 'gateway.db'}",
-            "RASA_URL": rasa_url,
-            "ENVIRONMENT": "test",
-        },
-        work / "gateway.log",
-    )
-    rasa = launcher.start_rasa(
+    services = launcher.start_stack(
         model,
-        rasa_port,
-        f"http://127.0.0.1:{gateway_port}/webhook",
-        work / "tracker.db",
-        work / "rasa.log",
+        launcher.free_port(),
+        launcher.free_port(),
+        work,
+        {"DATABASE_URL": f"sqlite:///{work / 'gateway.db'}", "ENVIRONMENT": "test"},
     )
     try:
-        launcher.wait_until_ready(f"http://127.0.0.1:{gateway_port}/readyz", [rasa, gateway], 300)
-        yield Stack(f"http://127.0.0.1:{gateway_port}", rasa_url)
+        launcher.wait_until_ready(f"{services.gateway_url}/readyz", services.services, 300)
+        yield Stack(services.gateway_url, services.rasa_url)
     finally:
-        launcher.stop(gateway)
-        launcher.stop(rasa)
+        services.stop()

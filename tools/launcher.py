@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -13,7 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools.paths import APP_PYTHON, LOG_DIR, RASA_BIN, ROOT, RUN_DIR, VAR_DIR
+from tools.paths import APP_PYTHON, RASA_BIN, ROOT, RUN_DIR
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Service:
     name: str
     process: subprocess.Popen[bytes]
     log_file: Path
+    env: dict[str, str]
     pid_file: Path | None = None
 
     def log_tail(self, lines: int = 25) -> str:
@@ -62,15 +64,21 @@ def _start(
     if pid_file is not None:
         pid_file.parent.mkdir(parents=True, exist_ok=True)
         pid_file.write_text(str(process.pid))
-    return Service(name, process, log_file, pid_file)
+    return Service(name, process, log_file, env, pid_file)
 
 
-def rasa_environment(action_url: str, tracker_db: Path) -> dict[str, str]:
+def new_action_token() -> str:
+    """A fresh shared secret for one run: only our Rasa may call the gateway's actions."""
+    return secrets.token_urlsafe(24)
+
+
+def rasa_environment(action_url: str, action_token: str, tracker_db: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "ACTION_ENDPOINT_URL": action_url,
+        "ACTION_ENDPOINT_TOKEN": action_token,
         "TRACKER_DIALECT": "sqlite",
         "TRACKER_DB": str(tracker_db),
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -82,6 +90,7 @@ def start_rasa(
     model: Path,
     port: int,
     action_url: str,
+    action_token: str,
     tracker_db: Path,
     log_file: Path,
     pid_file: Path | None = None,
@@ -101,7 +110,9 @@ def start_rasa(
         "--credentials",
         "credentials.yml",
     ]
-    return _start("rasa", command, rasa_environment(action_url, tracker_db), log_file, pid_file)
+    return _start(
+        "rasa", command, rasa_environment(action_url, action_token, tracker_db), log_file, pid_file
+    )
 
 
 def start_gateway(
@@ -126,6 +137,62 @@ def start_gateway(
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **env_overrides}
     return _start("gateway", command, env, log_file, pid_file)
+
+
+@dataclass
+class Stack:
+    rasa: Service
+    gateway: Service
+    rasa_url: str
+    gateway_url: str
+
+    @property
+    def services(self) -> list[Service]:
+        return [self.rasa, self.gateway]
+
+    def stop(self) -> None:
+        stop(self.gateway)
+        stop(self.rasa)
+
+
+def start_stack(
+    model: Path,
+    rasa_port: int,
+    gateway_port: int,
+    work_dir: Path,
+    gateway_env: dict[str, str] | None = None,
+    pid_dir: Path | None = None,
+    gateway_host: str = "127.0.0.1",
+) -> Stack:
+    """Rasa and the gateway wired to each other, sharing a fresh action-endpoint token."""
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    token = new_action_token()
+    gateway = start_gateway(
+        gateway_port,
+        {"RASA_URL": rasa_url, "ACTION_ENDPOINT_TOKEN": token, **(gateway_env or {})},
+        work_dir / "gateway.log",
+        pid_dir / "gateway.pid" if pid_dir else None,
+        host=gateway_host,
+    )
+    rasa = start_rasa(
+        model,
+        rasa_port,
+        f"{gateway_url}/webhook",
+        token,
+        work_dir / "rasa_tracker.db",
+        work_dir / "rasa.log",
+        pid_dir / "rasa.pid" if pid_dir else None,
+    )
+    return Stack(rasa, gateway, rasa_url, gateway_url)
+
+
+def restart(service: Service) -> Service:
+    """Start a stopped service again with the same command, environment and log."""
+    stop(service)
+    args = service.process.args
+    command = [str(a) for a in args] if isinstance(args, list) else [str(args)]
+    return _start(service.name, command, service.env, service.log_file, service.pid_file)
 
 
 def stop(service: Service, grace_seconds: float = 10.0) -> None:
@@ -210,11 +277,3 @@ def wait_until_ready(
             on_progress(body)
         time.sleep(1.0)
     raise TimeoutError(f"{url} not ready after {timeout_seconds:.0f} s; last answer: {body}")
-
-
-def default_paths() -> dict[str, Path]:
-    return {
-        "tracker_db": VAR_DIR / "rasa_tracker.db",
-        "rasa_log": LOG_DIR / "rasa.log",
-        "gateway_log": LOG_DIR / "gateway.log",
-    }

@@ -10,7 +10,6 @@ RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 MODELS_DIR = ROOT / "models"
 VAR_DIR = ROOT / "var"
-LOG_DIR = VAR_DIR / "log"
 RUN_DIR = VAR_DIR / "run"
 REPORTS_DIR = ROOT / "reports"
 

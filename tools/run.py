@@ -1,4 +1,5 @@
-"""`make run`: start Rasa and the gateway together, wait until ready, stop both on Ctrl-C."""
+"""`make run`: start Rasa and the gateway together, wait until ready, keep them running,
+stop both on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import sys
 import time
 
 from tools import launcher
-from tools.paths import RUN_DIR
+from tools.paths import RUN_DIR, VAR_DIR
 from tools.train import train_if_changed
 
 RASA_PORT = 5005
 GATEWAY_PORT = 8000
+# a service that keeps dying is not restarted forever
+MAX_RESTARTS = 5
 
 
 def _progress(body: dict[str, object]) -> None:
@@ -21,35 +24,35 @@ def _progress(body: dict[str, object]) -> None:
     print(f"  waiting for: {', '.join(waiting) or 'gateway'}", flush=True)
 
 
+def _ports_free() -> bool:
+    for port in (RASA_PORT, GATEWAY_PORT):
+        if not launcher.port_is_free(port):
+            print(
+                f"Port {port} is taken by another program. Find it with `ss -ltnp | grep :{port}`, "
+                "stop it, then run `make run` again.",
+                file=sys.stderr,
+            )
+            return False
+    return True
+
+
 def main() -> int:
     model = train_if_changed()
     stopped = launcher.stop_leftovers()
     if stopped:
         print(f"Stopped leftovers of an earlier run: {', '.join(stopped)}")
-    for port in (RASA_PORT, GATEWAY_PORT):
-        if not launcher.port_is_free(port) and not launcher.port_is_free(port, "0.0.0.0"):
-            print(
-                f"Port {port} is taken by another program. Find it with `ss -ltnp | grep :{port}` "
-                "and stop it, then run `make run` again.",
-                file=sys.stderr,
-            )
-            return 1
-    paths = launcher.default_paths()
-    action_url = f"http://127.0.0.1:{GATEWAY_PORT}/webhook"
-    print(f"Starting Rasa on 127.0.0.1:{RASA_PORT} (log: {paths['rasa_log']})", flush=True)
-    rasa = launcher.start_rasa(
-        model, RASA_PORT, action_url, paths["tracker_db"], paths["rasa_log"], RUN_DIR / "rasa.pid"
+    if not _ports_free():
+        return 1
+    print(
+        f"Starting Rasa on 127.0.0.1:{RASA_PORT} and the gateway on 127.0.0.1:{GATEWAY_PORT} "
+        f"(logs: {VAR_DIR}/rasa.log, {VAR_DIR}/gateway.log)",
+        flush=True,
     )
-    print(f"Starting the gateway on :{GATEWAY_PORT} (log: {paths['gateway_log']})", flush=True)
-    gateway = launcher.start_gateway(
-        GATEWAY_PORT, {}, paths["gateway_log"], RUN_DIR / "gateway.pid", host="0.0.0.0"
-    )
-    services = [rasa, gateway]
+    stack = launcher.start_stack(model, RASA_PORT, GATEWAY_PORT, VAR_DIR, pid_dir=RUN_DIR)
 
     def shutdown(*_: object) -> None:
         print("\nStopping...", flush=True)
-        for service in reversed(services):
-            launcher.stop(service)
+        stack.stop()
         print("Stopped.")
         sys.exit(0)
 
@@ -57,27 +60,41 @@ def main() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     try:
         launcher.wait_until_ready(
-            f"http://127.0.0.1:{GATEWAY_PORT}/readyz", services, 300, on_progress=_progress
+            f"{stack.gateway_url}/readyz", stack.services, 300, on_progress=_progress
         )
     except (RuntimeError, TimeoutError) as error:
         print(f"Start-up failed: {error}", file=sys.stderr)
-        for service in services:
-            launcher.stop(service)
+        stack.stop()
         return 1
     print(
         f"\nReady. Open the help widget: http://localhost:{GATEWAY_PORT}/\nPress Ctrl-C to stop.",
         flush=True,
     )
+    return supervise(stack)
+
+
+def supervise(stack: launcher.Stack) -> int:
+    """Restart a service that died; the other keeps serving (the gateway answers 503 meanwhile)."""
+    restarts = 0
     while True:
-        for service in services:
-            if service.process.poll() is not None:
-                print(
-                    f"{service.name} stopped unexpectedly:\n{service.log_tail()}", file=sys.stderr
-                )
-                for other in services:
-                    launcher.stop(other)
-                return 1
         time.sleep(1.0)
+        for name in ("rasa", "gateway"):
+            service = getattr(stack, name)
+            if service.process.poll() is None:
+                continue
+            restarts += 1
+            print(
+                f"{name} stopped (exit code {service.process.returncode}); last lines of "
+                f"{service.log_file}:\n{service.log_tail(10)}",
+                file=sys.stderr,
+                flush=True,
+            )
+            if restarts > MAX_RESTARTS:
+                print(f"Giving up after {MAX_RESTARTS} restarts.", file=sys.stderr)
+                stack.stop()
+                return 1
+            print(f"Restarting {name}...", flush=True)
+            setattr(stack, name, launcher.restart(service))
 
 
 if __name__ == "__main__":

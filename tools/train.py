@@ -12,7 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from tools.export_onnx import EXPORT_DIR
 from tools.paths import MODELS_DIR, RASA_BIN, ROOT, TRAINING_INPUTS
+
+ONNX_MODEL = EXPORT_DIR / "model.onnx"
 
 
 def training_hash(root: Path = ROOT) -> str:
@@ -39,6 +42,8 @@ def train_if_changed() -> Path:
         return model
     if not RASA_BIN.exists():
         sys.exit("The Rasa environment is missing; run `make setup` first.")
+    if not ONNX_MODEL.exists():
+        sys.exit(f"{ONNX_MODEL} is missing; run `make encoder` first (make run and make test do).")
     print(
         "Training the Rasa model (data, config or domain changed); this takes 1-3 minutes...",
         flush=True,
@@ -61,7 +66,7 @@ def train_if_changed() -> Path:
     ]
     result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0 or not model.exists():
-        sys.exit("Training failed; the messages above say why. Fix the data and run again.")
+        sys.exit("Training failed; the messages above say why. Fix what they name and run again.")
     print(f"Trained {model.relative_to(ROOT)} in {time.monotonic() - started:.0f} s", flush=True)
     for old in MODELS_DIR.glob("dto-*.tar.gz"):
         if old != model:

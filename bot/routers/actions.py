@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,11 @@ router = APIRouter(tags=["actions"])
 
 @router.post("/webhook")
 async def run_action(request: Request) -> JSONResponse:
+    expected_token = request.app.state.settings.action_endpoint_token
+    if expected_token and not secrets.compare_digest(
+        request.query_params.get("token", ""), expected_token
+    ):
+        return JSONResponse({"error": "missing or wrong action endpoint token"}, status_code=401)
     executor: ActionExecutor = request.app.state.action_executor
     try:
         action_call = await request.json()
@@ -37,6 +43,10 @@ async def run_action(request: Request) -> JSONResponse:
         return JSONResponse({"error": error.message, "action_name": error.action_name}, 404)
     except ActionMissingDomainException as error:
         return JSONResponse({"error": error.message, "action_name": error.action_name}, 449)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        # a malformed action call (no tracker, wrong types); Rasa itself never sends one
+        log.warning("malformed action call: %s: %s", type(error).__name__, error)
+        return JSONResponse({"error": f"malformed action call ({type(error).__name__})"}, 400)
     return JSONResponse(result.model_dump() if result else None)
 
 

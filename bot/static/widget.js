@@ -47,6 +47,10 @@
   panel.setAttribute("aria-label", "Support chat");
   var header = el("div", "dto-header");
   header.appendChild(el("span", null, "Support assistant"));
+  var searchToggle = el("button", "dto-search-toggle", "Search help");
+  searchToggle.type = "button";
+  searchToggle.setAttribute("aria-pressed", "false");
+  header.appendChild(searchToggle);
   var closeButton = el("button", "dto-close", "\u00d7");
   closeButton.type = "button";
   closeButton.setAttribute("aria-label", "Close support chat");
@@ -62,7 +66,20 @@
   sendButton.type = "submit";
   form.appendChild(input);
   form.appendChild(sendButton);
+  var searchView = el("div", "dto-search");
+  searchView.hidden = true;
+  var searchInput = el("input");
+  searchInput.type = "search";
+  searchInput.placeholder = "Search the help articles\u2026";
+  searchInput.setAttribute("aria-label", "Search help articles");
+  searchInput.maxLength = 500;
+  var searchResults = el("div", "dto-search-results");
+  searchResults.setAttribute("aria-live", "polite");
+  searchView.appendChild(searchInput);
+  searchView.appendChild(searchResults);
+
   panel.appendChild(header);
+  panel.appendChild(searchView);
   panel.appendChild(log);
   panel.appendChild(form);
 
@@ -78,14 +95,42 @@
     scrollDown();
   }
 
+  function addUndelivered(text) {
+    var note = el("div", "dto-msg error", "This message was not delivered. ");
+    var retry = el("button", "dto-retry", "Send again");
+    retry.type = "button";
+    retry.addEventListener("click", function () { note.remove(); send(text); });
+    note.appendChild(retry);
+    log.appendChild(note);
+  }
+
   function addError(text) {
     log.appendChild(el("div", "dto-msg error", text));
     scrollDown();
   }
 
+  // phone numbers in bot text become tap-to-call links (built as nodes, never as HTML)
+  var PHONE = /\+?\d[\d-]{8,}\d/g;
+
+  function textWithPhoneLinks(text) {
+    var fragment = document.createDocumentFragment();
+    var last = 0;
+    text.replace(PHONE, function (match, offset) {
+      fragment.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = el("a", null, match);
+      link.href = "tel:" + match.replace(/[^\d+]/g, "");
+      fragment.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    fragment.appendChild(document.createTextNode(text.slice(last)));
+    return fragment;
+  }
+
   function addBot(message, interactive) {
     if (message.text) {
-      var bubble = el("div", "dto-msg bot", message.text);
+      var bubble = el("div", "dto-msg bot");
+      bubble.appendChild(textWithPhoneLinks(String(message.text)));
       var sources = message.custom && Array.isArray(message.custom.sources) ? message.custom.sources : [];
       if (sources.length) {
         var box = el("div", "dto-sources", "Source: ");
@@ -127,7 +172,10 @@
       .then(function (body) {
         var messages = body.messages || [];
         messages.forEach(function (m, i) {
-          if (m.author === "user") { addUser(m.text || ""); }
+          if (m.author === "user") {
+            addUser(m.display_text || m.text || "");
+            if (m.delivery_error && i === messages.length - 1) addUndelivered(m.text || "");
+          }
           else { addBot(m, i === messages.length - 1); }
         });
         if (!messages.length) {
@@ -137,15 +185,22 @@
       .catch(function () { addError("Couldn't load the earlier conversation."); });
   }
 
+  var queued = [];
+
   function send(text, shownAs) {
     text = (text || "").trim();
-    if (!text || busy) return;
+    if (!text) return;
+    if (busy) { queued.push([text, shownAs]); addUser(shownAs || text); return; }
+    sendNow(text, shownAs, false);
+  }
+
+  function sendNow(text, shownAs, alreadyShown) {
     if (text.length > MAX_CHARS) {
       addError("That message is too long (" + text.length + " characters; the limit is " + MAX_CHARS + ").");
       return;
     }
     clearButtons();
-    addUser(shownAs || text);
+    if (!alreadyShown) addUser(shownAs || text);
     busy = true;
     sendButton.disabled = true;
     log.appendChild(typing);
@@ -154,6 +209,7 @@
     if (screen) metadata.current_screen = screen;
     if (config.userId) metadata.user_id = config.userId;
     if (config.supportTier) metadata.support_tier = config.supportTier;
+    if (shownAs) metadata.button_title = shownAs;
     metadata.locale = navigator.language || null;
     fetch(apiBase + "/api/chat", {
       method: "POST",
@@ -176,8 +232,87 @@
         busy = false;
         sendButton.disabled = false;
         input.focus();
+        var next = queued.shift();
+        if (next) sendNow(next[0], next[1], true);
       });
   }
+
+  var RECENT_KEY = "dto-support-recent";
+  var searchTimer = null;
+
+  function recentArticles() {
+    try { return JSON.parse(localStorage.getItem(RECENT_KEY) || "[]").slice(0, 5); } catch (e) { return []; }
+  }
+
+  function remember(article) {
+    var recent = recentArticles().filter(function (a) { return a.url !== article.url; });
+    recent.unshift({ title: article.title, url: article.url });
+    try { localStorage.setItem(RECENT_KEY, JSON.stringify(recent.slice(0, 5))); } catch (e) { /* ignore */ }
+  }
+
+  function articleList(heading, articles, emptyText) {
+    var box = el("div");
+    box.appendChild(el("div", "dto-search-heading", heading));
+    if (!articles.length) box.appendChild(el("div", "dto-search-empty", emptyText));
+    articles.forEach(function (article) {
+      var href = safeUrl(article.url);
+      var item = el("div", "dto-search-item");
+      var link = el(href ? "a" : "span", null, article.title);
+      if (href) {
+        link.href = href; link.target = "_blank"; link.rel = "noopener noreferrer";
+        link.addEventListener("click", function () { remember(article); });
+      }
+      item.appendChild(link);
+      if (article.snippet) item.appendChild(el("div", "dto-search-snippet", article.snippet));
+      box.appendChild(item);
+    });
+    return box;
+  }
+
+  function showResults(box) {
+    searchResults.textContent = "";
+    searchResults.appendChild(box);
+  }
+
+  function showStartOfSearch() {
+    var recent = recentArticles();
+    searchResults.textContent = "";
+    if (recent.length) searchResults.appendChild(articleList("Recently viewed", recent, ""));
+    if (!screen) return;
+    fetch(apiBase + "/api/kb/topics?screen=" + encodeURIComponent(screen))
+      .then(function (r) { return r.ok ? r.json() : { results: [] }; })
+      .then(function (body) {
+        if (searchInput.value.trim() || !body.results.length) return;
+        searchResults.appendChild(articleList("Topics for this screen", body.results, ""));
+      })
+      .catch(function () { /* suggestions are optional */ });
+  }
+
+  function runSearch() {
+    var q = searchInput.value.trim();
+    if (!q) { showStartOfSearch(); return; }
+    var url = apiBase + "/api/kb/search?q=" + encodeURIComponent(q);
+    if (screen) url += "&screen=" + encodeURIComponent(screen);
+    fetch(url)
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (result) {
+        if (!result.ok) { showResults(articleList("Search", [], result.body.detail || "Search is unavailable right now.")); return; }
+        showResults(articleList("Results", result.body.results || [], "No articles match; try other words or ask the assistant."));
+      })
+      .catch(function () { showResults(articleList("Search", [], "Search is unavailable right now.")); });
+  }
+
+  searchInput.addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 250);
+  });
+
+  searchToggle.addEventListener("click", function () {
+    var opening = searchView.hidden;
+    searchView.hidden = !opening;
+    searchToggle.setAttribute("aria-pressed", opening ? "true" : "false");
+    if (opening) { showStartOfSearch(); searchInput.focus(); }
+  });
 
   function open() {
     panel.hidden = false;

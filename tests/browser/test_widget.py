@@ -144,3 +144,18 @@ def test_error_from_the_gateway_is_shown_to_the_user(page: Page) -> None:
     page.get_by_test_id("dto-launcher").click()
     send(page, "hello")
     expect(page.locator(".dto-msg.error")).to_have_text("The assistant is temporarily unavailable.")
+
+
+def test_search_box_finds_articles_and_remembers_recently_viewed(page: Page) -> None:
+    page.get_by_test_id("dto-launcher").click()
+    page.get_by_role("button", name="Search help").click()
+    page.get_by_label("Search help articles").fill("emergency phone number")
+    result = page.locator(".dto-search-item a").first
+    expect(result).to_be_visible(timeout=15_000)
+    title = result.inner_text()
+    with page.context.expect_page() as opened:
+        result.click()
+    opened.value.close()
+    page.get_by_label("Search help articles").fill("")
+    expect(page.locator(".dto-search-heading").first).to_have_text("Recently viewed")
+    expect(page.locator(".dto-search-item a").first).to_have_text(title)

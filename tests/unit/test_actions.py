@@ -141,6 +141,7 @@ def test_unreadable_text_is_told_plainly_with_regional_contacts() -> None:
     message = run("action_clarify", events, None)["responses"][0]
     assert "only read English" in message["text"]
     assert FACTS.get("regional_centers.asia_pacific.phone") in message["text"]
+    assert FACTS.get("phone.emergency.display") in message["text"]
 
 
 def test_small_talk_is_never_suggested_as_a_guess() -> None:

@@ -14,18 +14,20 @@ from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
 from tests.fakes import FixedRetriever, RecordingDialogue, passage
 
+SENDER = "3f0c9a52-7d1e-4b8a-9c61-0d2e5f4a8b77"
+
 
 @pytest.fixture
 def dialogue() -> RecordingDialogue:
     return RecordingDialogue(
         replies=[
             {
-                "recipient_id": "widget:u1",
+                "recipient_id": f"widget:{SENDER}",
                 "text": "Here you go",
                 "buttons": [{"title": "More", "payload": "/x"}],
             },
             {
-                "recipient_id": "widget:u1",
+                "recipient_id": f"widget:{SENDER}",
                 "custom": {"sources": [{"title": "T", "url": "https://x", "score": 0.9}]},
             },
         ]
@@ -50,12 +52,12 @@ def chat(client: TestClient, body: object) -> tuple[int, object]:
 
 def test_message_is_forwarded_and_split_custom_is_rejoined(client, dialogue) -> None:
     status, body = chat(
-        client, {"sender": "u1", "message": "phone hours?", "metadata": {"support_tier": "gold"}}
+        client, {"sender": SENDER, "message": "phone hours?", "metadata": {"support_tier": "gold"}}
     )
     assert status == 200
     assert body == [
         {
-            "recipient_id": "u1",
+            "recipient_id": SENDER,
             "text": "Here you go",
             "buttons": [{"title": "More", "payload": "/x"}],
             "custom": {"sources": [{"title": "T", "url": "https://x", "score": 0.9}]},
@@ -63,7 +65,7 @@ def test_message_is_forwarded_and_split_custom_is_rejoined(client, dialogue) -> 
     ]
     assert dialogue.calls == [
         {
-            "sender": "widget:u1",
+            "sender": f"widget:{SENDER}",
             "text": "phone hours?",
             "metadata": {"support_tier": "gold", "channel": "widget"},
         }
@@ -71,9 +73,9 @@ def test_message_is_forwarded_and_split_custom_is_rejoined(client, dialogue) -> 
 
 
 def test_transcript_keeps_both_sides_in_order(client) -> None:
-    chat(client, {"sender": "u1", "message": "first"})
-    chat(client, {"sender": "u1", "message": "second"})
-    history = client.get("/api/chat/history", params={"sender": "u1"}).json()["messages"]
+    chat(client, {"sender": SENDER, "message": "first"})
+    chat(client, {"sender": SENDER, "message": "second"})
+    history = client.get("/api/chat/history", params={"sender": SENDER}).json()["messages"]
     assert [(m["author"], m["text"]) for m in history] == [
         ("user", "first"),
         ("bot", "Here you go"),
@@ -82,22 +84,22 @@ def test_transcript_keeps_both_sides_in_order(client) -> None:
     ]
     assert history[1]["custom"]["sources"][0]["title"] == "T"
     assert (
-        client.get("/api/chat/history", params={"sender": "someone-else"}).json()["messages"] == []
+        client.get("/api/chat/history", params={"sender": "someone-else-entirely"}).json()["messages"] == []
     )
 
 
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
-        ({"sender": "u1", "message": ""}, 422, "empty_message"),
-        ({"sender": "u1", "message": "   \n\t "}, 422, "empty_message"),
-        ({"sender": "u1", "message": "x" * 50_000}, 413, "message_too_long"),
-        ([{"sender": "u1", "message": "hi"}], 400, "invalid_body"),
+        ({"sender": SENDER, "message": ""}, 422, "empty_message"),
+        ({"sender": SENDER, "message": "   \n\t "}, 422, "empty_message"),
+        ({"sender": SENDER, "message": "x" * 50_000}, 413, "message_too_long"),
+        ([{"sender": SENDER, "message": "hi"}], 400, "invalid_body"),
         ({"message": "hi"}, 422, "missing_field"),
         ({"sender": "   ", "message": "hi"}, 422, "invalid_sender"),
-        ({"sender": "u1", "message": 42}, 422, "invalid_field"),
+        ({"sender": SENDER, "message": 42}, 422, "invalid_field"),
         (
-            {"sender": "u1", "message": "hi", "metadata": {"support_tier": "diamond"}},
+            {"sender": SENDER, "message": "hi", "metadata": {"support_tier": "diamond"}},
             422,
             "invalid_field",
         ),
@@ -116,7 +118,7 @@ def test_bad_input_gets_a_clear_4xx_and_reaches_nobody(
 def test_invalid_json_is_named(client, dialogue) -> None:
     response = client.post(
         "/api/chat",
-        content=b'{"sender": "u1", "message": ',
+        content=b'{"sender": SENDER, "message": ',
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 400
@@ -141,18 +143,19 @@ def test_oversized_body_is_refused_before_parsing(client, dialogue) -> None:
     "text", ["🚀🚀🔥", "Не могу войти в аккаунт", "我的订单被拒绝了", "ما هي ساعات الدعم"]
 )
 def test_emoji_and_non_latin_text_go_through(client, dialogue, text) -> None:
-    status, body = chat(client, {"sender": "u1", "message": text})
+    status, body = chat(client, {"sender": SENDER, "message": text})
     assert status == 200 and body
     assert dialogue.calls[-1]["text"] == text
 
 
 def test_rasa_down_gives_503_and_the_message_is_kept(client, dialogue) -> None:
     dialogue.down = True
-    status, body = chat(client, {"sender": "u1", "message": "is anyone there?"})
+    status, body = chat(client, {"sender": SENDER, "message": "is anyone there?"})
     assert status == 503
     assert body["error"] == "assistant_unavailable"
     assert "saved" in body["detail"]
-    history = client.get("/api/chat/history", params={"sender": "u1"}).json()["messages"]
+    assert "reason" not in body
+    history = client.get("/api/chat/history", params={"sender": SENDER}).json()["messages"]
     assert history[-1]["text"] == "is anyone there?"
     assert history[-1]["delivery_error"].startswith("Rasa unreachable")
 
@@ -194,6 +197,144 @@ def test_real_rasa_client_reports_an_unreachable_server(tmp_path: Path) -> None:
     with TestClient(app) as test_client:
         response = test_client.post("/api/chat", json={"sender": "u", "message": "hello"})
         assert response.status_code == 503
-        assert response.json()["reason"].startswith("Rasa unreachable")
+        assert response.json()["error"] == "assistant_unavailable"
         ready = test_client.get("/readyz").json()
         assert ready["ready"] is False and ready["kb"]["ok"] is False
+
+
+def test_chunked_body_over_the_limit_is_refused(client, dialogue) -> None:
+    def chunks():
+        yield b'{"sender": "' + SENDER.encode() + b'", "message": "hi", "metadata": {"junk": "'
+        for _ in range(300):
+            yield b"x" * 1024
+        yield b'"}}'
+
+    response = client.post(
+        "/api/chat", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413 and response.json()["error"] == "body_too_large"
+    assert dialogue.calls == []
+
+
+def test_lone_surrogate_is_replaced_and_the_message_kept(client, dialogue) -> None:
+    response = client.post(
+        "/api/chat",
+        content=b'{"sender": "' + SENDER.encode() + b'", "message": "\\ud800 hi"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert dialogue.calls[-1]["text"] == "\ufffd hi"
+
+
+@pytest.mark.parametrize(
+    ("typed", "forwarded"),
+    [
+        ("/create_ticket", "/create_ticket"),
+        ('/how_to{"x": 1}', '/how_to{"x": 1}'),
+        ("/restart", "restart"),
+        ("/session_start", "session_start"),
+        ("/nlu_fallback", "nlu_fallback"),
+        ("/etc/passwd is gone", "etc/passwd is gone"),
+    ],
+)
+def test_only_our_own_intent_payloads_pass_as_payloads(client, dialogue, typed, forwarded) -> None:
+    assert chat(client, {"sender": SENDER, "message": typed})[0] == 200
+    assert dialogue.calls[-1]["text"] == forwarded
+
+
+def test_tier_and_screen_are_case_insensitive(client, dialogue) -> None:
+    status, _ = chat(
+        client,
+        {
+            "sender": SENDER,
+            "message": "hi",
+            "metadata": {"support_tier": "Gold", "current_screen": "Risk_Settings"},
+        },
+    )
+    assert status == 200
+    assert dialogue.calls[-1]["metadata"]["support_tier"] == "gold"
+
+
+def test_button_title_is_shown_in_history_instead_of_the_payload(client) -> None:
+    chat(
+        client,
+        {
+            "sender": SENDER,
+            "message": "/create_ticket",
+            "metadata": {"button_title": "Open a support ticket"},
+        },
+    )
+    history = client.get("/api/chat/history", params={"sender": SENDER}).json()["messages"]
+    assert (
+        history[0]["text"] == "/create_ticket"
+        and history[0]["display_text"] == "Open a support ticket"
+    )
+
+
+def test_timeout_gives_504_and_keeps_the_message(client, dialogue) -> None:
+    from bot.dialogue import DialogueTimeout
+
+    async def slow(*_args, **_kwargs):
+        raise DialogueTimeout("Rasa did not answer in time: ReadTimeout")
+
+    dialogue.send = slow
+    status, body = chat(client, {"sender": SENDER, "message": "hello?"})
+    assert status == 504 and body["error"] == "assistant_timeout"
+    history = client.get("/api/chat/history", params={"sender": SENDER}).json()["messages"]
+    assert history[-1]["delivery_error"].startswith("Rasa did not answer")
+
+
+def test_malformed_action_calls_get_400_not_500(client) -> None:
+    for body in [
+        {"next_action": "action_answer_question"},
+        {"next_action": "action_answer_question", "tracker": "x", "domain": []},
+    ]:
+        response = client.post("/webhook", json=body)
+        assert response.status_code == 400, response.text
+    assert client.post("/webhook", content=b"nope").status_code == 400
+    assert (
+        client.post(
+            "/webhook", json={"next_action": "action_nope", "tracker": {}, "domain": {}}
+        ).status_code
+        == 404
+    )
+
+
+def test_action_endpoint_token_is_enforced_when_set(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'x.db'}",
+        environment="test",
+        action_endpoint_token="s3cret-token",
+    )
+    app = create_app(settings, dialogue=RecordingDialogue(), knowledge=KnowledgeBase())
+    with TestClient(app) as test_client:
+        assert test_client.post("/webhook", json={}).status_code == 401
+        assert test_client.post("/webhook?token=wrong", json={}).status_code == 401
+        assert test_client.post("/webhook?token=s3cret-token", json={}).status_code == 200
+
+
+def test_one_senders_messages_reach_the_dialogue_one_at_a_time(client, dialogue) -> None:
+    import asyncio
+    import threading
+
+    active = {"now": 0, "max": 0}
+    original = dialogue.send
+
+    async def tracked(*args, **kwargs):
+        active["now"] += 1
+        active["max"] = max(active["max"], active["now"])
+        await asyncio.sleep(0.05)
+        active["now"] -= 1
+        return await original(*args, **kwargs)
+
+    dialogue.send = tracked
+    threads = [
+        threading.Thread(target=chat, args=(client, {"sender": SENDER, "message": f"m{i}"}))
+        for i in range(5)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert active["max"] == 1
+    assert len(dialogue.calls) == 5
