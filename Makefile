@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup encoder run stop train kb eval-kb test validate test-stories eval-nlu bench lint browser clean
+.PHONY: help setup encoder run stop train kb eval-kb bench-retrieval test validate test-stories eval-nlu bench lint browser clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,8 +82,11 @@ lint: setup ## ruff + mypy
 	@.venv/bin/ruff check .
 	@.venv/bin/mypy bot retrieval actions connectors tools nlu
 
-bench: train ## latency benchmarks (JSON) -> reports/bench_chat.json
+bench: train ## chat latency, Rasa direct vs gateway (JSON) -> reports/bench_chat.json
 	@$(APP) -m bench.chat_latency
+
+bench-retrieval: setup $(ONNX_ENCODER) ## retrieval latency/memory, torch vs ONNX, flat vs HNSW -> reports/bench_retrieval.json
+	@$(APP) -m bench.retrieval
 
 clean: ## remove generated files (models, index, databases, reports, venvs stay)
 	rm -rf models var reports/rasa-core .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,7 @@ from bot.settings import Settings, get_settings
 from bot.transcripts import TranscriptStore
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.facts import SupportFacts
+from retrieval.onnx_encoder import OnnxMiniLM
 from retrieval.retriever import SearchOptions
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -95,8 +96,21 @@ def domain_intents(domain_file: Path) -> frozenset[str]:
     return frozenset(str(intent) for intent in domain.get("intents", []))
 
 
+def encoder_factory(settings: Settings) -> Callable[[], Encoder]:
+    def make() -> Encoder:
+        if settings.kb_encoder == "onnx":
+            try:
+                return OnnxMiniLM()
+            except FileNotFoundError as error:
+                log.warning("%s; using the torch encoder instead", error)
+        return MiniLMEncoder()
+
+    return make
+
+
 def create_app_from_environment() -> FastAPI:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return create_app(get_settings())
+    settings = get_settings()
+    return create_app(settings, make_encoder=encoder_factory(settings))

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     kb_rrf_k: int = Field(default=10, ge=1)
     kb_screen_boost: float = Field(default=0.2, ge=0)
     kb_index_type: Literal["flat", "hnsw"] = "flat"
+    # same vectors either way; ONNX is faster (bench/retrieval.py), torch needs no export
+    kb_encoder: Literal["onnx", "torch"] = "onnx"
 
     max_message_chars: int = Field(default=4000, ge=1)
     max_sender_chars: int = Field(default=128, ge=1)

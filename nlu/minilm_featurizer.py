@@ -24,48 +24,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-MAX_WORD_PIECES = 256
+from retrieval.onnx_encoder import OnnxMiniLM
+
 BATCH_SIZE = 32
-
-
-class MiniLMOnnxEncoder:
-    def __init__(self, model_dir: Path, threads: int) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer as WordPieceTokenizer
-
-        if not (model_dir / "model.onnx").exists():
-            raise FileNotFoundError(
-                f"{model_dir / 'model.onnx'} is missing; run `make train` (it exports the "
-                "encoder with tools/export_onnx.py) before training or serving Rasa"
-            )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        self._session = onnxruntime.InferenceSession(
-            str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
-        self._tokenizer = WordPieceTokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(MAX_WORD_PIECES)
-        self._tokenizer.enable_padding()
-
-    def encode(
-        self, texts: list[str]
-    ) -> list[tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]]:
-        """Per text: word-piece states [n, 384], the sentence vector [384], word-piece spans."""
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        states = self._session.run(
-            None,
-            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-        )[0]
-        results = []
-        for row, encoding in enumerate(encodings):
-            length = int(mask[row].sum())
-            pieces = states[row, :length]
-            sentence = pieces.mean(axis=0)
-            sentence = sentence / max(float(np.linalg.norm(sentence)), 1e-12)
-            results.append((pieces, sentence, list(encoding.offsets[:length])))
-        return results
 
 
 def token_features(
@@ -102,7 +63,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         model_dir = Path(config["model_dir"])
-        self._encoder = MiniLMOnnxEncoder(model_dir, int(config["threads"]))
+        self._encoder = OnnxMiniLM(model_dir, int(config["threads"]))
         self._check_against_reference(model_dir / "reference.json")
 
     @classmethod
@@ -118,7 +79,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     def _check_against_reference(self, reference_file: Path) -> None:
         """Refuse an export whose vectors differ from sentence-transformers' own."""
         reference = json.loads(reference_file.read_text())
-        encoded = self._encoder.encode(reference["sentences"])
+        encoded = self._encoder.run(reference["sentences"])
         for (_, sentence, _), expected in zip(encoded, reference["vectors"], strict=True):
             if float(np.dot(sentence, np.asarray(expected))) < 0.999:
                 raise ValueError(f"{reference_file.parent}: ONNX vectors differ; re-export it")
@@ -132,7 +93,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         for start in range(0, len(with_tokens), BATCH_SIZE):
             batch = with_tokens[start : start + BATCH_SIZE]
             for message, (pieces, sentence, spans) in zip(
-                batch, self._encoder.encode([m.get(TEXT) for m in batch]), strict=True
+                batch, self._encoder.run([m.get(TEXT) for m in batch]), strict=True
             ):
                 tokens = [(t.start, t.end) for t in message.get(TOKENS_NAMES[TEXT])]
                 self.add_features_to_message(

@@ -22,6 +22,8 @@ TRAINING_INPUTS = [
     "data/stories.yml",
     "data/urgency",
     "nlu/minilm_featurizer.py",
+    "retrieval/onnx_encoder.py",
+    "retrieval/encoder.py",
     "nlu/readable.py",
     "nlu/script_guard.py",
     "nlu/urgency.py",

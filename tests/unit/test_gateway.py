@@ -84,7 +84,10 @@ def test_transcript_keeps_both_sides_in_order(client) -> None:
     ]
     assert history[1]["custom"]["sources"][0]["title"] == "T"
     assert (
-        client.get("/api/chat/history", params={"sender": "someone-else-entirely"}).json()["messages"] == []
+        client.get("/api/chat/history", params={"sender": "someone-else-entirely"}).json()[
+            "messages"
+        ]
+        == []
     )
 
 
