@@ -16,7 +16,7 @@ from actions.answering import build_actions
 from bot.db import create_schema, make_engine, make_session_factory
 from bot.dialogue import DialogueClient, RasaClient, SenderLocks
 from bot.errors import install_error_handlers
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KBSource, KnowledgeBase
 from bot.limits import BodySizeLimit
 from bot.routers import actions, chat, health, kb
 from bot.settings import Settings, get_settings
@@ -60,10 +60,12 @@ def create_app(
                 settings.kb_rrf_k,
                 settings.kb_screen_boost,
             )
-            knowledge.load_in_background(
+            source = KBSource(
                 settings.kb_dir, settings.index_dir, make_encoder, options, settings.kb_index_type
             )
+            knowledge.load_in_background(source, settings.kb_watch_seconds)
         yield
+        knowledge.stop()
         await dialogue.aclose()
         engine.dispose()
 

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     kb_rrf_k: int = Field(default=10, ge=1)
     kb_screen_boost: float = Field(default=0.2, ge=0)
     kb_index_type: Literal["flat", "hnsw"] = "flat"
+    # how often to look for edited articles (0 = never); a change rebuilds the index in place
+    kb_watch_seconds: float = Field(default=5.0, ge=0)
     # same vectors either way; ONNX is faster (bench/retrieval.py), torch needs no export
     kb_encoder: Literal["onnx", "torch"] = "onnx"
 

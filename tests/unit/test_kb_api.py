@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KBSource, KnowledgeBase
 from bot.settings import Settings
 from retrieval.index import build_index
 from retrieval.retriever import KBRetriever, SearchOptions
@@ -63,9 +63,37 @@ def test_empty_kb_is_reported_by_readyz(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     knowledge = KnowledgeBase()
     knowledge.load_in_background(
-        tmp_path / "empty", tmp_path / "index", HashingEncoder, SearchOptions()
+        KBSource(tmp_path / "empty", tmp_path / "index", HashingEncoder, SearchOptions())
     ).join()
     with make_client(tmp_path, knowledge) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503
         assert "no articles" in ready.json()["kb"]["error"]
+
+
+def test_edited_article_is_answered_without_a_restart(tmp_path: Path) -> None:
+    import time
+
+    kb_dir = write_kb(tmp_path / "kb")
+    knowledge = KnowledgeBase()
+    knowledge.load_in_background(
+        KBSource(kb_dir, tmp_path / "index", HashingEncoder, SearchOptions()), watch_seconds=0.05
+    )
+    deadline = time.monotonic() + 10
+    while knowledge.retriever is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert knowledge.retriever is not None
+    (kb_dir / "margin-calls.md").write_text(
+        (kb_dir / "daily-loss-limit.md")
+        .read_text()
+        .replace("daily-loss-limit", "margin-calls")
+        .replace("Daily loss limit", "Margin calls explained")
+    )
+    while time.monotonic() < deadline:
+        results = knowledge.retriever.search("margin calls explained", k=1)
+        if results and results[0].article_id == "margin-calls":
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the new article was not picked up")
+    knowledge.stop()
