@@ -18,8 +18,10 @@ from bot.dialogue import DialogueClient, RasaClient, SenderLocks
 from bot.errors import install_error_handlers
 from bot.knowledge import KBSource, KnowledgeBase
 from bot.limits import BodySizeLimit
-from bot.routers import actions, chat, health, kb
+from bot.pending_tickets import PendingTickets
+from bot.routers import actions, chat, health, kb, tickets
 from bot.settings import Settings, get_settings
+from bot.tickets import TicketService
 from bot.transcripts import TranscriptStore
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.facts import SupportFacts
@@ -72,7 +74,10 @@ def create_app(
     app = FastAPI(title="Support assistant gateway", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.transcripts = TranscriptStore(make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    app.state.transcripts = TranscriptStore(sessions)
+    app.state.tickets = TicketService(sessions, facts)
+    app.state.pending_tickets = PendingTickets(settings.pending_tickets_file)
     app.state.dialogue = dialogue
     app.state.knowledge = knowledge
     app.state.action_executor = executor
@@ -88,6 +93,7 @@ def create_app(
     app.include_router(chat.router)
     app.include_router(kb.router)
     app.include_router(actions.router)
+    app.include_router(tickets.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
     return app
 

@@ -38,9 +38,10 @@ def make_session_factory(engine: Engine) -> sessionmaker:
 
 
 def create_schema(engine: Engine) -> None:
-    from bot import models  # noqa: F401  (registers the tables)
+    """Applies the Alembic migrations (bot/migrations) up to the latest."""
+    from bot.migrate import upgrade
 
-    Base.metadata.create_all(engine)
+    upgrade(engine)
 
 
 def ping(engine: Engine) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -61,3 +62,49 @@ class ChatRequest(BaseModel):
     @classmethod
     def _clean(cls, data: Any) -> Any:
         return clean_text(data)
+
+
+TicketStatus = Literal["new", "in_progress", "waiting_for_customer", "resolved", "closed"]
+
+
+class TicketUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: TicketStatus | None = None
+    note: str | None = Field(default=None, min_length=1, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> TicketUpdate:
+        if self.status is None and self.note is None:
+            raise ValueError("give a status, a note, or both")
+        return self
+
+
+class TicketEventPublic(BaseModel):
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    author: str
+    created_at: datetime
+
+
+class TicketPublic(BaseModel):
+    id: str
+    subject: str
+    description: str
+    priority: str
+    status: str
+    channel: str
+    user_id: str | None
+    support_tier: str | None
+    intent: str | None
+    emergency: bool
+    escalation_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_due: datetime
+    resolution_due: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    events: list[TicketEventPublic] = Field(default_factory=list)

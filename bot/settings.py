@@ -44,6 +44,28 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=4000, ge=1)
     max_sender_chars: int = Field(default=128, ge=1)
 
+    # agent-facing API (tickets, SLA report) until the agent console brings sign-in
+    agent_api_token: str | None = None
+
+    # phone callbacks: placed through a Twilio-compatible API when all four are set,
+    # otherwise queued in the database for agents to call back
+    twilio_api_url: str = "https://api.twilio.com"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    # on-call notifications: each configured target gets every emergency; none → kept in the DB
+    oncall_slack_webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_sender: str = "assistant@trading-orchestrator.com"
+    oncall_emails: list[str] = Field(default_factory=list)
+    # how often undelivered callbacks/notifications and kept ticket requests are retried
+    outbound_poll_seconds: float = Field(default=5.0, gt=0)
+    pending_tickets_file: Path = PROJECT_ROOT / "var" / "pending_tickets.jsonl"
+
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_webhook_url: str | None = None
@@ -56,7 +78,12 @@ class Settings(BaseSettings):
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment != "production":
             return self
-        for name in ("telegram_webhook_secret", "slack_signing_secret"):
+        for name in (
+            "telegram_webhook_secret",
+            "slack_signing_secret",
+            "agent_api_token",
+            "twilio_auth_token",
+        ):
             value = getattr(self, name)
             if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError(

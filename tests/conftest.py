@@ -36,15 +36,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}; CI needs it running")
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (set TEST_POSTGRES_URL)")
-    from sqlalchemy import create_engine
-
-    from bot.db import Base, create_schema
-
-    engine = create_engine(POSTGRES_URL)
-    create_schema(engine)
-    Base.metadata.drop_all(engine)
-    engine.dispose()
+    drop_every_table(POSTGRES_URL)
     return POSTGRES_URL
+
+
+def drop_every_table(url: str) -> None:
+    """An empty database, including Alembic's version table, so migrations run from scratch."""
+    from sqlalchemy import MetaData, create_engine
+
+    engine = create_engine(url)
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    engine.dispose()
 
 
 # the real Rasa + gateway stack, started once per session for the integration and browser tests

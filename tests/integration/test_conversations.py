@@ -105,3 +105,21 @@ def test_readyz_reports_every_dependency_green(stack) -> None:
     body = httpx.get(f"{stack.gateway_url}/readyz").json()
     assert body["ready"] is True
     assert body["rasa"]["ok"] and body["kb"]["ok"] and body["database"]["ok"]
+
+
+def test_help_with_this_page_lists_articles_for_the_current_screen(stack) -> None:
+    reply = stack.chat(new_sender(), "help with this page", current_screen="risk_settings")
+    assert FACTS.get("docs.contextual_help.risk_settings") in texts(reply)
+    assert [b for m in reply for b in m.get("buttons", [])]
+
+
+def test_product_question_is_answered_from_a_product_article(stack) -> None:
+    reply = stack.chat(new_sender(), "how do I set up a bracket order")
+    sources = [s for m in reply for s in (m.get("custom") or {}).get("sources", [])]
+    assert sources and "bracket" in sources[0]["title"].lower()
+
+
+def test_kb_search_api_on_the_real_index(stack) -> None:
+    body = httpx.get(f"{stack.gateway_url}/api/kb/search", params={"q": "reset my password"}).json()
+    assert body["results"] and body["results"][0]["url"].startswith("https://")
+    assert httpx.get(f"{stack.gateway_url}/api/kb/search", params={"q": ""}).json()["results"] == []
