@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,6 +17,20 @@ from actions.conversation import (
     previous_user_intent,
     urgency_of_latest_typed_message,
 )
+from actions.escalation import (
+    ActionRequestCallback,
+    ActionRequestHuman,
+    EmergencyRoute,
+    ValidateCallbackForm,
+)
+from actions.tickets import (
+    ActionAskTicketConfirmed,
+    ActionCreateTicket,
+    ActionTicketStatus,
+    ValidateTicketForm,
+)
+from bot.desk import SupportDesk, effective_priority
+from bot.support_hours import channel_schedule
 from nlu.readable import is_readable
 from retrieval.facts import SupportFacts
 from retrieval.retriever import Retriever
@@ -58,33 +73,33 @@ SUGGESTIBLE_INTENTS = (
 RetrieverSource = Callable[[], Retriever | None]
 
 
-def utter_emergency(
-    dispatcher: CollectingDispatcher, facts: SupportFacts, with_buttons: bool = True
-) -> None:
-    dispatcher.utter_message(
-        text=replies.emergency_text(facts),
-        buttons=replies.emergency_buttons() if with_buttons else [],
-        json_message={"urgency": "critical", "escalation": "emergency"},
-    )
-
-
 class ActionAnswerQuestion(Action):
     """Answers a support question from the KB; a critical problem gets the emergency route."""
 
-    def __init__(self, facts: SupportFacts, retriever: RetrieverSource, min_score: float) -> None:
+    def __init__(
+        self,
+        facts: SupportFacts,
+        retriever: RetrieverSource,
+        min_score: float,
+        desk: SupportDesk,
+        emergency: EmergencyRoute,
+    ) -> None:
         self._facts = facts
         self._retriever = retriever
         self._min_score = min_score
+        self._desk = desk
+        self._emergency = emergency
 
     def name(self) -> str:
         return "action_answer_question"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        urgency = urgency_of_latest_typed_message(tracker)
+        now = self._desk.clock()
+        urgency, _ = effective_priority(urgency_of_latest_typed_message(tracker), now)
         if urgency == "critical":
-            utter_emergency(dispatcher, self._facts)
+            await self._emergency.handle(dispatcher, tracker)
             return []
         retriever = self._retriever()
         if retriever is None:
@@ -112,7 +127,7 @@ class ActionAnswerQuestion(Action):
         best, related = good[0], good[1:3]
         buttons = [{"title": p.title, "payload": p.title} for p in related]
         if urgency == "high":
-            buttons = [replies.HUMAN_BUTTON, replies.CALLBACK_BUTTON, *buttons]
+            buttons = [*high_urgency_buttons(latest_metadata(tracker), now), *buttons]
         dispatcher.utter_message(
             text=replies.passage_text(best),
             buttons=buttons,
@@ -141,18 +156,19 @@ class ActionAnswerQuestion(Action):
 class ActionClarify(Action):
     """First miss: offer the two likeliest intents. Second miss in a row: a ticket or a human."""
 
-    def __init__(self, facts: SupportFacts) -> None:
+    def __init__(self, facts: SupportFacts, emergency: EmergencyRoute) -> None:
         self._facts = facts
+        self._emergency = emergency
 
     def name(self) -> str:
         return "action_clarify"
 
-    def run(
+    async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         # an urgent problem is never answered with "did you mean?"
         if urgency_of_latest_typed_message(tracker) == "critical":
-            utter_emergency(dispatcher, self._facts)
+            await self._emergency.handle(dispatcher, tracker)
             return []
         if not is_readable(latest_user_text(tracker)):
             dispatcher.utter_message(
@@ -176,45 +192,31 @@ class ActionClarify(Action):
         return []
 
 
-class ActionFixedReply(Action):
-    """A reply made of support facts, with an emergency route first when the user is in trouble."""
-
-    def __init__(
-        self,
-        action_name: str,
-        facts: SupportFacts,
-        text: Callable[[SupportFacts], str],
-        buttons: list[replies.Button],
-    ) -> None:
-        self._name = action_name
-        self._facts = facts
-        self._text = text
-        self._buttons = buttons
-
-    def name(self) -> str:
-        return self._name
-
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        if urgency_of_latest_typed_message(tracker) == "critical":
-            utter_emergency(dispatcher, self._facts, with_buttons=False)
-        dispatcher.utter_message(text=self._text(self._facts), buttons=self._buttons)
-        return []
+def high_urgency_buttons(metadata: dict[str, Any], now: datetime) -> list[replies.Button]:
+    """A core function is broken: live chat while it is open, and a callback where the tier
+    has phone support."""
+    tier = metadata.get("support_tier")
+    buttons = []
+    live_chat = channel_schedule("live_chat", tier)
+    if live_chat is not None and live_chat.is_open(now):
+        buttons.append({"title": "Live chat with an agent", "payload": "/request_human"})
+    if channel_schedule("phone", tier) is not None:
+        buttons.append(replies.CALLBACK_BUTTON)
+    return buttons or [replies.TICKET_BUTTON]
 
 
 def build_actions(
-    facts: SupportFacts, retriever: RetrieverSource, min_score: float
+    facts: SupportFacts, retriever: RetrieverSource, min_score: float, desk: SupportDesk
 ) -> list[Action]:
+    emergency = EmergencyRoute(facts, desk)
     return [
-        ActionAnswerQuestion(facts, retriever, min_score),
-        ActionClarify(facts),
-        ActionFixedReply("action_request_human", facts, replies.human_contact_text, []),
-        ActionFixedReply(
-            "action_request_callback", facts, replies.callback_text, [replies.HUMAN_BUTTON]
-        ),
-        ActionFixedReply(
-            "action_create_ticket", facts, replies.ticket_text, [replies.HUMAN_BUTTON]
-        ),
-        ActionFixedReply("action_ticket_status", facts, replies.ticket_status_text, []),
+        ActionAnswerQuestion(facts, retriever, min_score, desk, emergency),
+        ActionClarify(facts, emergency),
+        ActionRequestHuman(facts, desk, emergency),
+        ValidateCallbackForm(facts),
+        ActionRequestCallback(facts, desk),
+        ValidateTicketForm(facts, desk, emergency),
+        ActionAskTicketConfirmed(facts, desk),
+        ActionCreateTicket(facts, desk),
+        ActionTicketStatus(desk),
     ]

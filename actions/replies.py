@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+from bot.sla import SlaTerms
+from bot.support_hours import TIERS, Schedule, channel_schedule, describe_opening
 from retrieval.facts import SupportFacts
+
+if TYPE_CHECKING:
+    from bot.desk import TicketOutcome
 
 Button = dict[str, str]
 
@@ -14,13 +20,26 @@ HUMAN_BUTTON: Button = {"title": "Talk to a person", "payload": "/request_human"
 CALLBACK_BUTTON: Button = {"title": "Call me back", "payload": "/request_callback"}
 
 
-def emergency_text(facts: SupportFacts) -> str:
-    return (
+def emergency_text(facts: SupportFacts, outcome: TicketOutcome | None = None) -> str:
+    text = (
         "This sounds urgent and your money may be at risk. Call the 24/7 emergency line now: "
         f"{facts.get('phone.emergency.display')}. You can also text "
         f"{facts.get('phone.emergency_sms')} or e-mail {facts.get('emails.emergency')}. "
         "Critical issues get a first response within "
         f"{facts.get('sla.critical.initial_response')}."
+    )
+    if outcome is None:
+        return text
+    if outcome.ticket is not None:
+        verb = "I've opened" if outcome.created else "I've added this to"
+        return (
+            f"{text} {verb} emergency ticket {outcome.ticket.public_id} and alerted the on-call "
+            "team; quote the ticket number when you call."
+        )
+    return (
+        f"{text} I couldn't reach our ticket system just now, so I've kept your report and it "
+        "will be filed and sent to the on-call team as soon as the system is back. Please call "
+        "the emergency line now rather than wait."
     )
 
 
@@ -32,40 +51,165 @@ def emergency_buttons() -> list[Button]:
     ]
 
 
-def human_contact_text(facts: SupportFacts) -> str:
-    hours = facts.get("phone.hours")
+def _opening(schedule: Schedule, now: datetime) -> str:
+    if schedule.is_open(now):
+        return "open now"
+    opens = schedule.next_opening(now)
+    return f"closed now; it opens {describe_opening(opens)}" if opens else "closed now"
+
+
+def _tier_label(tier: str | None) -> str | None:
+    return tier.capitalize() if tier in TIERS else None
+
+
+def phone_line_text(facts: SupportFacts, tier: str | None, now: datetime) -> str:
+    label = _tier_label(tier)
+    number = facts.get("phone.primary.display")
+    business = facts.get("phone.hours.business.text")
+    if label is None:
+        return (
+            f"Phone support comes with the Silver plan and up: {number}, {business} "
+            "(around the clock on Gold and Platinum)"
+        )
+    schedule = channel_schedule("phone", tier)
+    if schedule is None:
+        return (
+            f"Phone support isn't part of the {label} plan; e-mail {facts.get('emails.general')} "
+            f"(technical problems: {facts.get('emails.technical')}) reaches the support team"
+        )
+    hours = "24/7" if schedule.always_open else business
+    return f"Phone ({label} plan): {number}, {hours}, {_opening(schedule, now)}"
+
+
+def reach_a_person_text(facts: SupportFacts, tier: str | None, now: datetime) -> str:
+    chat = channel_schedule("live_chat", tier)
+    assert chat is not None
     return (
-        f"Our agents are on live chat in the web interface ({facts.get('live_chat.hours')}) "
-        f"and on the phone at {facts.get('phone.primary.display')}: "
-        f"{hours['business']['text']} (business hours), {hours['extended']['text']} "
-        f"(extended hours) and {hours['weekend']['text']} (weekends). "
-        "I can't hand this chat over to an agent myself yet."
+        f"Live chat with an agent ({facts.get('live_chat.hours').lower()}: {chat.name}) is "
+        f"{_opening(chat, now)}; it is "
+        f"{facts.get('live_chat.access').lower()}. {phone_line_text(facts, tier, now)}. "
+        f"If money is at risk, the emergency line {facts.get('phone.emergency.display')} is open "
+        f"{facts.get('phone.hours.emergency')} for everyone. I can't hand this chat over to an "
+        "agent myself yet."
     )
 
 
-def callback_text(facts: SupportFacts) -> str:
+def no_phone_in_tier_text(facts: SupportFacts) -> str:
     return (
-        "I can't book a phone callback from this chat yet. You can call us on "
-        f"{facts.get('phone.primary.display')} ({facts.get('phone.hours.business.text')}); "
-        f"for emergencies the line {facts.get('phone.emergency.display')} is open "
-        f"{facts.get('phone.hours.emergency')}."
+        "I can't book a callback: phone support comes with the Silver plan and up, and your "
+        "plan doesn't include it (or I don't know your plan). I can open a ticket instead, or "
+        f"you can e-mail {facts.get('emails.general')}. If money is at risk, call the 24/7 "
+        f"emergency line {facts.get('phone.emergency.display')}; it is open to everyone."
     )
 
 
-def ticket_text(facts: SupportFacts) -> str:
+def invalid_phone_text() -> str:
     return (
-        "I can't open tickets from this chat yet. Submit one at the help desk portal "
-        f"{facts.get('portal_url')}, or e-mail {facts.get('emails.general')} "
-        f"(technical problems: {facts.get('emails.technical')})."
+        "That doesn't look like a phone number I can call. Please type it with its country "
+        "code, for example +1 415 555 2671, or say cancel."
     )
 
 
-def ticket_status_text(facts: SupportFacts) -> str:
+def callback_gave_up_text(facts: SupportFacts) -> str:
     return (
-        "I can't look up tickets from this chat yet. You can track every ticket and its replies "
-        f"at {facts.get('portal_url')}, or e-mail {facts.get('emails.general')} with the "
-        "ticket number."
+        "I still couldn't read a phone number, so I haven't booked a call. You can call us on "
+        f"{facts.get('phone.primary.display')}, open a ticket, or ask for live chat. If money is "
+        f"at risk, call the emergency line {facts.get('phone.emergency.display')}."
     )
+
+
+def callback_not_booked_text(facts: SupportFacts) -> str:
+    return (
+        "Sorry, I couldn't book the callback: our system is having trouble right now. Please "
+        f"call us on {facts.get('phone.primary.display')}, or for an emergency on "
+        f"{facts.get('phone.emergency.display')}."
+    )
+
+
+def callback_booked_text(
+    facts: SupportFacts, number: str, schedule: Schedule | None, now: datetime
+) -> str:
+    text = f"Done: an agent will call you back on {number}."
+    if schedule is not None and schedule.is_open(now):
+        text += " Phone support is open now, so expect the call soon."
+    elif schedule is not None:
+        opens = schedule.next_opening(now)
+        when = describe_opening(opens) if opens else "when it next opens"
+        text += f" Phone support is closed now; it opens {when}, and we'll call you then."
+    return text + (
+        f" If money is at risk in the meantime, call the 24/7 emergency line "
+        f"{facts.get('phone.emergency.display')}."
+    )
+
+
+def sla_text(terms: SlaTerms) -> str:
+    return (
+        f"first response within {terms.first_response_text}, resolution within "
+        f"{terms.resolution_text}"
+    )
+
+
+def ticket_summary_text(
+    description: str, terms: SlaTerms, email: str | None, reason: str | None
+) -> str:
+    lines = [
+        "Here is the ticket I'll open:",
+        f"Problem: {description}",
+        f"Priority: {terms.priority} ({sla_text(terms)})",
+        f"Updates: {email}" if email else "Updates: here, ask me for the ticket status any time",
+    ]
+    if reason:
+        lines.append(f"Why this priority: {reason}")
+    lines.append("Shall I open it? Or type a better description.")
+    return "\n".join(lines)
+
+
+def ticket_created_text(ticket: Any, terms: SlaTerms, created: bool) -> str:
+    due = describe_opening(_aware(ticket.first_response_due))
+    if not created:
+        return (
+            f"You already have ticket {ticket.public_id} for this ({ticket.status.replace('_', ' ')}, "
+            f"priority {ticket.priority}), so I haven't opened another."
+        )
+    return (
+        f"I've opened ticket {ticket.public_id} with {ticket.priority} priority: "
+        f'{sla_text(terms)} (first response by {due}). Ask me "status of '
+        f'{ticket.public_id}" any time.'
+    )
+
+
+def ticket_kept_text() -> str:
+    return (
+        "Sorry, our ticket system isn't reachable right now. I've kept your request and it will "
+        "be opened automatically as soon as the system is back; ask me for your ticket status "
+        "in a few minutes to get its number."
+    )
+
+
+def ticket_status_text(ticket: Any) -> str:
+    status = ticket.status.replace("_", " ")
+    text = f"Ticket {ticket.public_id} ({ticket.subject}): {status}, priority {ticket.priority}."
+    if ticket.status in ("resolved", "closed"):
+        return text
+    first = _aware(ticket.first_response_due)
+    resolution = _aware(ticket.resolution_due)
+    if ticket.first_responded_at is None:
+        text += f" First response due {describe_opening(first).replace(' at ', ', ')};"
+    else:
+        text += " An agent has responded;"
+    return text + f" resolution due {describe_opening(resolution).replace(' at ', ', ')}."
+
+
+def ticket_not_found_text(text: str) -> str:
+    return (
+        f"I couldn't find ticket {text} among your tickets. Check the number (it looks like "
+        "TKT-000123), or ask me to list your tickets."
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives naive datetimes back; they were stored as UTC
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def passage_text(passage: Any) -> str:

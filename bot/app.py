@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -14,15 +17,19 @@ from rasa_sdk.executor import ActionExecutor
 
 from actions.answering import build_actions
 from bot.db import create_schema, make_engine, make_session_factory
+from bot.desk import SupportDesk
 from bot.dialogue import DialogueClient, RasaClient, SenderLocks
 from bot.errors import install_error_handlers
 from bot.knowledge import KBSource, KnowledgeBase
 from bot.limits import BodySizeLimit
+from bot.outbound import OutboundDeliveries
 from bot.pending_tickets import PendingTickets
 from bot.routers import actions, chat, health, kb, tickets
 from bot.settings import Settings, get_settings
 from bot.tickets import TicketService
 from bot.transcripts import TranscriptStore
+from connectors.oncall import EmailNotifier, OnCallNotifier, SlackWebhookNotifier
+from connectors.phone import PhoneCallbacks, TwilioPhoneCallbacks
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.facts import SupportFacts
 from retrieval.onnx_encoder import OnnxMiniLM
@@ -40,17 +47,35 @@ def create_app(
     dialogue: DialogueClient | None = None,
     knowledge: KnowledgeBase | None = None,
     make_encoder: Callable[[], Encoder] = MiniLMEncoder,
+    phone: PhoneCallbacks | None = None,
+    notifiers: list[OnCallNotifier] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """`knowledge` given → used as is; otherwise the KB index is loaded in the background."""
+    """`knowledge` given → used as is; otherwise the KB index is loaded in the background.
+    `phone` and `notifiers` default to what the settings configure."""
     engine = make_engine(settings.database_url)
     create_schema(engine)
     dialogue = dialogue or RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
     load_knowledge = knowledge is None
     knowledge = knowledge or KnowledgeBase()
     facts = SupportFacts.load(settings.support_facts_file)
+    clock = clock or settings_clock(settings)
+    sessions = make_session_factory(engine)
+    tickets_service = TicketService(sessions, facts, clock)
+    pending_tickets = PendingTickets(settings.pending_tickets_file)
+    outbound = OutboundDeliveries(
+        sessions,
+        phone=phone if phone is not None else phone_from_settings(settings),
+        notifiers=notifiers if notifiers is not None else notifiers_from_settings(settings),
+        clock=clock,
+        retry_base_seconds=settings.outbound_retry_base_seconds,
+    )
+    desk = SupportDesk(tickets_service, pending_tickets, outbound, clock)
 
     executor = ActionExecutor()
-    for action in build_actions(facts, lambda: knowledge.retriever, settings.answer_min_score):
+    for action in build_actions(
+        facts, lambda: knowledge.retriever, settings.answer_min_score, desk
+    ):
         executor.register_action(action)
 
     @asynccontextmanager
@@ -66,7 +91,13 @@ def create_app(
                 settings.kb_dir, settings.index_dir, make_encoder, options, settings.kb_index_type
             )
             knowledge.load_in_background(source, settings.kb_watch_seconds)
+        deliveries = asyncio.create_task(
+            outbound.run_forever(settings.outbound_poll_seconds, pending_tickets, tickets_service)
+        )
         yield
+        deliveries.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await deliveries
         knowledge.stop()
         await dialogue.aclose()
         engine.dispose()
@@ -74,10 +105,11 @@ def create_app(
     app = FastAPI(title="Support assistant gateway", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
-    sessions = make_session_factory(engine)
     app.state.transcripts = TranscriptStore(sessions)
-    app.state.tickets = TicketService(sessions, facts)
-    app.state.pending_tickets = PendingTickets(settings.pending_tickets_file)
+    app.state.tickets = tickets_service
+    app.state.pending_tickets = pending_tickets
+    app.state.outbound = outbound
+    app.state.desk = desk
     app.state.dialogue = dialogue
     app.state.knowledge = knowledge
     app.state.action_executor = executor
@@ -102,6 +134,49 @@ def domain_intents(domain_file: Path) -> frozenset[str]:
     """Intents a button payload may name: the domain's own, not Rasa's built-in /restart etc."""
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
     return frozenset(str(intent) for intent in domain.get("intents", []))
+
+
+def settings_clock(settings: Settings) -> Callable[[], datetime]:
+    """The real clock, or a fixed instant when SUPPORT_CLOCK is set (tests and demos of the
+    hours-dependent replies)."""
+    fixed = settings.support_clock
+    if fixed is None:
+        return lambda: datetime.now(UTC)
+    return lambda: fixed
+
+
+def phone_from_settings(settings: Settings) -> PhoneCallbacks | None:
+    """A Twilio-compatible API when configured; None means callbacks queue for agents."""
+    if not (
+        settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number
+    ):
+        return None
+    return TwilioPhoneCallbacks(
+        settings.twilio_api_url,
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_from_number,
+    )
+
+
+def notifiers_from_settings(settings: Settings) -> list[OnCallNotifier]:
+    """Every configured on-call target; none means notifications are kept in the database."""
+    notifiers: list[OnCallNotifier] = []
+    if settings.oncall_slack_webhook_url:
+        notifiers.append(SlackWebhookNotifier(settings.oncall_slack_webhook_url))
+    if settings.smtp_host and settings.oncall_emails:
+        notifiers.append(
+            EmailNotifier(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_sender,
+                settings.oncall_emails,
+                settings.smtp_username,
+                settings.smtp_password,
+                settings.smtp_starttls,
+            )
+        )
+    return notifiers
 
 
 def encoder_factory(settings: Settings) -> Callable[[], Encoder]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     oncall_emails: list[str] = Field(default_factory=list)
     # how often undelivered callbacks/notifications and kept ticket requests are retried
     outbound_poll_seconds: float = Field(default=5.0, gt=0)
+    # first retry delay of a failed delivery; doubles with each attempt (capped at an hour)
+    outbound_retry_base_seconds: float = Field(default=30.0, gt=0)
+    # a fixed "now" for the hours-dependent replies (tests, demos); unset = the real clock
+    support_clock: datetime | None = None
     pending_tickets_file: Path = PROJECT_ROOT / "var" / "pending_tickets.jsonl"
 
     telegram_bot_token: str | None = None
@@ -73,6 +78,13 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_api_url: str | None = None
+
+    @field_validator("support_clock")
+    @classmethod
+    def _clock_in_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

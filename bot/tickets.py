@@ -28,6 +28,9 @@ NEXT_STATUSES = {
 }
 TICKET_ID_PATTERN = re.compile(r"\bTKT[-\s]?(\d{6})\b|(?<![\d-])(\d{6})(?![\d-])", re.IGNORECASE)
 MAX_SUBJECT_CHARS = 80
+# an on-call notification with this target is kept in the database for agents, not sent
+DATABASE_TARGET = "database"
+OPEN_STATUSES = ("new", "in_progress", "waiting_for_customer")
 
 
 class TicketNotFound(Exception):
@@ -152,8 +155,8 @@ class TicketService:
                         ticket_id=ticket.id,
                         target=target,
                         payload=alert_payload(ticket),
-                        status="pending",
-                        next_attempt_at=now,
+                        status="queued" if target == DATABASE_TARGET else "pending",
+                        next_attempt_at=None if target == DATABASE_TARGET else now,
                         created_at=now,
                         updated_at=now,
                     )
@@ -182,6 +185,20 @@ class TicketService:
         if user_id:
             return ticket if ticket.user_id == user_id else None
         return ticket if (ticket.channel, ticket.sender) == (channel, sender) else None
+
+    def open_emergency_for(self, channel: str, sender: str) -> Ticket | None:
+        """The conversation's emergency ticket that is still being worked on, if any."""
+        with self._sessions() as session:
+            return session.scalars(
+                select(Ticket)
+                .where(
+                    Ticket.channel == channel,
+                    Ticket.sender == sender,
+                    Ticket.emergency.is_(True),
+                    Ticket.status.in_(OPEN_STATUSES),
+                )
+                .order_by(Ticket.id.desc())
+            ).first()
 
     def list_for(self, *, user_id: str | None = None, sender: str | None = None) -> list[Ticket]:
         conditions = []

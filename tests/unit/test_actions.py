@@ -1,66 +1,21 @@
-import asyncio
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from rasa_sdk.executor import ActionExecutor
-
-from actions.answering import build_actions
-from retrieval.facts import SupportFacts
+from tests.action_calls import FACTS, ActionRunner, Clock, make_desk, user_event
 from tests.fakes import FixedRetriever, passage
 
-ROOT = Path(__file__).resolve().parents[2]
-FACTS = SupportFacts.load(ROOT / "data" / "support_facts.yml")
-
-
-def user_event(
-    text: str,
-    intent: str,
-    urgency: str = "low",
-    ranking: list[str] | None = None,
-    screen: str | None = None,
-) -> dict[str, Any]:
-    names = ranking or [intent]
-    return {
-        "event": "user",
-        "text": text,
-        "metadata": {"current_screen": screen} if screen else {},
-        "parse_data": {
-            "text": text,
-            "intent": {"name": intent, "confidence": 0.9},
-            "intent_ranking": [
-                {"name": n, "confidence": 0.9 - i * 0.1} for i, n in enumerate(names)
-            ],
-            "urgency": {"name": urgency, "confidence": 0.8},
-            "entities": [],
-        },
-    }
+_WORK = Path(tempfile.mkdtemp(prefix="actions-test-"))
+DESK, _, _ = make_desk(f"sqlite:///{_WORK / 'desk.db'}", _WORK / "spool.jsonl", Clock())
 
 
 def run(
     action: str, events: list[dict[str, Any]], retriever: FixedRetriever | None
 ) -> dict[str, Any]:
-    executor = ActionExecutor()
-    for item in build_actions(FACTS, lambda: retriever, min_score=0.45):
-        executor.register_action(item)
-    tracker = {
-        "sender_id": "s",
-        "slots": {},
-        "latest_message": events[-1]["parse_data"],
-        "events": events,
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": None,
-    }
-    call = {
-        "next_action": action,
-        "tracker": tracker,
-        "domain": {"intents": []},
-        "version": "3.6.21",
-    }
-    result = asyncio.run(executor.run(call))
-    assert result is not None
-    return result.model_dump()
+    runner = ActionRunner(DESK, retriever)  # type: ignore[arg-type]
+    for event in events:
+        runner.say(event)
+    return runner.run(action)
 
 
 def test_critical_problem_gets_the_emergency_line_from_the_facts() -> None:
@@ -184,6 +139,7 @@ def test_request_human_states_real_contact_routes() -> None:
     ][0]
     assert FACTS.get("phone.primary.display") in message["text"]
     assert FACTS.get("phone.hours.business.text") in message["text"]
+    assert FACTS.get("phone.emergency.display") in message["text"]
     assert "can't hand this chat over" in message["text"]
 
 
