@@ -1,0 +1,125 @@
+"""The agent-facing ticket API over a real database: auth, look-up, updates, SLA report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.knowledge import KnowledgeBase
+from bot.settings import Settings
+from bot.tickets import TicketRequest
+from tests.fakes import FixedRetriever, RecordingDialogue
+
+TOKEN = "agent-token-for-tests-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def client(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        agent_api_token=TOKEN,
+        pending_tickets_file=tmp_path / "pending.jsonl",
+    )
+    app = create_app(
+        settings, dialogue=RecordingDialogue(), knowledge=KnowledgeBase(FixedRetriever())
+    )
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def open_ticket(client: TestClient, description: str = "orders rejected", **fields) -> str:  # type: ignore[no-untyped-def]
+    request = TicketRequest(
+        channel="widget",
+        sender="sender-aaaaaaaaaaaaaaaa",
+        description=description,
+        priority=fields.pop("priority", "high"),
+        **fields,
+    )
+    ticket, _ = client.app.state.tickets.create(request)  # type: ignore[attr-defined]
+    return ticket.public_id
+
+
+def test_agent_endpoints_need_the_token(client: TestClient) -> None:
+    ticket_id = open_ticket(client)
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+        response = client.get(f"/api/tickets/{ticket_id}", headers=headers)
+        assert response.status_code == 401
+        assert response.json()["error"] == "unauthorized"
+    assert client.get("/api/reports/sla").status_code == 401
+
+
+def test_get_list_and_update_a_ticket(client: TestClient) -> None:
+    ticket_id = open_ticket(client, user_id="u-7")
+    body = client.get(f"/api/tickets/{ticket_id}", headers=AUTH).json()
+    assert body["id"] == ticket_id and body["status"] == "new" and body["priority"] == "high"
+    assert [e["kind"] for e in body["events"]] == ["created"]
+    listed = client.get("/api/tickets", params={"user_id": "u-7"}, headers=AUTH).json()
+    assert [t["id"] for t in listed["tickets"]] == [ticket_id]
+    changed = client.patch(
+        f"/api/tickets/{ticket_id}",
+        json={"status": "in_progress", "note": "looking at the broker logs"},
+        headers=AUTH,
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["status"] == "in_progress" and body["first_responded_at"] is not None
+    assert [e["kind"] for e in body["events"]] == ["created", "status_change", "note"]
+
+
+def test_bad_requests_get_clear_errors(client: TestClient) -> None:
+    ticket_id = open_ticket(client)
+    cases = [
+        (client.get("/api/tickets/TKT-12", headers=AUTH), 422, "invalid_ticket_id"),
+        (client.get("/api/tickets/TKT-999999", headers=AUTH), 404, "ticket_not_found"),
+        (client.get("/api/tickets", headers=AUTH), 422, "missing_field"),
+        (
+            client.patch(f"/api/tickets/{ticket_id}", json={"status": "closed"}, headers=AUTH),
+            409,
+            "invalid_transition",
+        ),
+        (client.patch(f"/api/tickets/{ticket_id}", json={}, headers=AUTH), 422, None),
+        (
+            client.patch(f"/api/tickets/{ticket_id}", json={"status": "done"}, headers=AUTH),
+            422,
+            None,
+        ),
+        (
+            client.patch(
+                f"/api/tickets/{ticket_id}",
+                content=b"{not json",
+                headers={**AUTH, "content-type": "application/json"},
+            ),
+            400,
+            "invalid_json",
+        ),
+    ]
+    for response, status, error in cases:
+        assert response.status_code == status, response.text
+        assert "detail" in response.json()
+        if error:
+            assert response.json()["error"] == error
+
+
+def test_sla_report_counts_per_priority(client: TestClient) -> None:
+    open_ticket(client, "a", priority="critical")
+    open_ticket(client, "b", priority="low")
+    report = client.get("/api/reports/sla", headers=AUTH).json()
+    assert report["priorities"]["critical"]["tickets"] == 1
+    assert report["priorities"]["low"]["first_response"]["open"] == 1
+    assert report["overall"]["tickets"] == 2
+
+
+def test_agent_api_is_off_without_a_token(database_url: str, tmp_path: Path) -> None:
+    settings = Settings(database_url=database_url, environment="test", index_dir=tmp_path / "i")
+    app = create_app(
+        settings, dialogue=RecordingDialogue(), knowledge=KnowledgeBase(FixedRetriever())
+    )
+    with TestClient(app) as client:
+        response = client.get("/api/reports/sla")
+    assert response.status_code == 503 and response.json()["error"] == "agent_api_disabled"
