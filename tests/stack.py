@@ -13,6 +13,9 @@ from tools import launcher
 from tools.train import train_if_changed
 
 
+AGENT_TOKEN = "integration-agent-token-0123456789"
+
+
 @dataclass
 class Stack:
     gateway_url: str
@@ -42,7 +45,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         launcher.free_port(),
         launcher.free_port(),
         work,
-        {"DATABASE_URL": f"sqlite:///{work / 'gateway.db'}", "ENVIRONMENT": "test"},
+        {
+            "DATABASE_URL": f"sqlite:///{work / 'gateway.db'}",
+            "ENVIRONMENT": "test",
+            "AGENT_API_TOKEN": AGENT_TOKEN,
+            "PENDING_TICKETS_FILE": str(work / "pending.jsonl"),
+            # a Saturday noon in New York: replies that depend on the hours are the same every run
+            "SUPPORT_CLOCK": "2026-12-05T17:00:00+00:00",
+        },
     )
     try:
         launcher.wait_until_ready(f"{services.gateway_url}/readyz", services.services, 300)

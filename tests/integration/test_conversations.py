@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.facts import SupportFacts
 from tests.conftest import ROOT
+from tests.stack import AGENT_TOKEN
 
 FACTS = SupportFacts.load(ROOT / "data" / "support_facts.yml")
 
@@ -123,3 +124,43 @@ def test_kb_search_api_on_the_real_index(stack) -> None:
     body = httpx.get(f"{stack.gateway_url}/api/kb/search", params={"q": "reset my password"}).json()
     assert body["results"] and body["results"][0]["url"].startswith("https://")
     assert httpx.get(f"{stack.gateway_url}/api/kb/search", params={"q": ""}).json()["results"] == []
+
+
+def test_a_ticket_is_opened_through_the_form_and_its_status_is_shown(stack) -> None:
+    sender = new_sender()
+    ask = stack.chat(sender, "open a support ticket")
+    assert "What's the problem?" in texts(ask)
+    email = stack.chat(sender, "my bracket orders lose the stop leg after I restart the app")
+    assert "e-mail" in texts(email)
+    summary = stack.chat(sender, "skip")
+    assert "my bracket orders lose the stop leg" in texts(summary)
+    assert [b["payload"] for m in summary for b in m.get("buttons", [])] == ["/affirm", "/deny"]
+    created = stack.chat(sender, "/affirm")
+    ticket_id = next(
+        (m.get("custom") or {}).get("ticket_id") for m in created if m.get("custom")
+    )
+    assert ticket_id and f"I've opened ticket {ticket_id}" in texts(created)
+    status = stack.chat(sender, f"any update on {ticket_id}?")
+    assert f"Ticket {ticket_id}" in texts(status) and "new, priority" in texts(status)
+    stranger = stack.chat(new_sender(), f"any update on {ticket_id}?")
+    assert "couldn't find ticket" in texts(stranger)
+    api = httpx.get(
+        f"{stack.gateway_url}/api/tickets/{ticket_id}",
+        headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+    ).json()
+    assert api["channel"] == "widget" and api["status"] == "new"
+
+
+def test_a_callback_is_booked_and_the_closed_phone_hours_are_said(stack) -> None:
+    sender = new_sender()
+    ask = stack.chat(sender, "can someone call me", support_tier="silver")
+    assert "Which number should we call?" in texts(ask)
+    retry = stack.chat(sender, "my number is 12", support_tier="silver")
+    assert "doesn't look like a phone number" in texts(retry)
+    booked = stack.chat(sender, "+1 415 555 2671", support_tier="silver")
+    assert "+14155552671" in texts(booked) and "opens Monday at 8:00 AM Eastern" in texts(booked)
+
+
+def test_an_emergency_opens_an_emergency_ticket(stack) -> None:
+    reply = stack.chat(new_sender(), "the bot keeps sending duplicate orders nonstop")
+    assert "emergency ticket TKT-" in texts(reply)
