@@ -12,7 +12,6 @@ import pytest
 from tools import launcher
 from tools.train import train_if_changed
 
-
 AGENT_TOKEN = "integration-agent-token-0123456789"
 
 

@@ -7,6 +7,9 @@
   var config = window.DTO_SUPPORT || {};
   var apiBase = config.apiBase || (script && script.src ? new URL(script.src).origin : "");
   var screen = config.currentScreen || (script && script.dataset.screen) || null;
+  if (!config.supportTier && script && script.dataset.supportTier) {
+    config.supportTier = script.dataset.supportTier;
+  }
   var STORAGE_KEY = "dto-support-sender";
   var MAX_CHARS = 4000;
 

@@ -136,9 +136,7 @@ def test_a_ticket_is_opened_through_the_form_and_its_status_is_shown(stack) -> N
     assert "my bracket orders lose the stop leg" in texts(summary)
     assert [b["payload"] for m in summary for b in m.get("buttons", [])] == ["/affirm", "/deny"]
     created = stack.chat(sender, "/affirm")
-    ticket_id = next(
-        (m.get("custom") or {}).get("ticket_id") for m in created if m.get("custom")
-    )
+    ticket_id = next((m.get("custom") or {}).get("ticket_id") for m in created if m.get("custom"))
     assert ticket_id and f"I've opened ticket {ticket_id}" in texts(created)
     status = stack.chat(sender, f"any update on {ticket_id}?")
     assert f"Ticket {ticket_id}" in texts(status) and "new, priority" in texts(status)

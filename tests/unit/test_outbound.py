@@ -139,7 +139,9 @@ def test_an_emergency_while_the_database_is_away_still_gets_the_emergency_line(
     desk, _, tickets = make_desk(url + "?connect_timeout=2", tmp_path / "kept.jsonl", Clock())
     proxy.cut()
     runner = ActionRunner(desk)
-    runner.say(user_event("my stops are not triggering, losing money", "troubleshooting", "critical"))
+    runner.say(
+        user_event("my stops are not triggering, losing money", "troubleshooting", "critical")
+    )
     reply = runner.texts(runner.run("action_answer_question"))
     assert "1-800-EMERGENCY" in reply and "kept your report" in reply
     proxy.restore()

@@ -123,3 +123,38 @@ def test_agent_api_is_off_without_a_token(database_url: str, tmp_path: Path) -> 
     with TestClient(app) as client:
         response = client.get("/api/reports/sla")
     assert response.status_code == 503 and response.json()["error"] == "agent_api_disabled"
+
+
+def test_the_gateway_creates_kept_ticket_requests_in_the_background(
+    database_url: str, tmp_path: Path
+) -> None:
+    import time
+
+    from bot.pending_tickets import PendingTickets
+
+    spool = tmp_path / "pending.jsonl"
+    PendingTickets(spool).keep(
+        TicketRequest(
+            channel="widget",
+            sender="sender-cccccccccccccccc",
+            description="kept while the database was down",
+            priority="medium",
+        )
+    )
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        pending_tickets_file=spool,
+        outbound_poll_seconds=0.1,
+    )
+    app = create_app(
+        settings, dialogue=RecordingDialogue(), knowledge=KnowledgeBase(FixedRetriever())
+    )
+    with TestClient(app):
+        deadline = time.monotonic() + 10
+        while spool.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tickets = app.state.tickets.list_for(sender="sender-cccccccccccccccc")
+    assert [t.description for t in tickets] == ["kept while the database was down"]
+    assert not spool.exists()
