@@ -3,6 +3,7 @@ away from the code under test without touching the database itself."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -25,10 +26,8 @@ class TCPProxy:
         with self._lock:
             self._up = False
             for connection in self._open:
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 connection.close()
             self._open.clear()
 
@@ -68,7 +67,5 @@ class TCPProxy:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.close()
-                except OSError:
-                    pass
