@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
 from actions.answering import build_actions
+from bot.conversations import ConversationPipeline, SenderRateLimit
 from bot.db import create_schema, make_engine, make_session_factory
 from bot.desk import SupportDesk
 from bot.dialogue import DialogueClient, RasaClient, SenderLocks
@@ -111,10 +112,16 @@ def create_app(
     app.state.outbound = outbound
     app.state.desk = desk
     app.state.dialogue = dialogue
+    app.state.conversations = ConversationPipeline(
+        transcripts=app.state.transcripts,
+        dialogue=dialogue,
+        sender_locks=SenderLocks(),
+        payload_intents=domain_intents(settings.domain_file),
+        rate_limit=SenderRateLimit(settings.rate_limit_messages, settings.rate_limit_seconds),
+        max_message_chars=settings.max_message_chars,
+    )
     app.state.knowledge = knowledge
     app.state.action_executor = executor
-    app.state.sender_locks = SenderLocks()
-    app.state.payload_intents = domain_intents(settings.domain_file)
 
     install_error_handlers(app)
 

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
 
     max_message_chars: int = Field(default=4000, ge=1)
     max_sender_chars: int = Field(default=128, ge=1)
+    # per conversation, on every channel: more than this many messages in the window are
+    # stored but not answered (the user is asked to slow down)
+    rate_limit_messages: int = Field(default=20, ge=1)
+    rate_limit_seconds: float = Field(default=60.0, gt=0)
 
     # agent-facing API (tickets, SLA report) until the agent console brings sign-in
     agent_api_token: str | None = None

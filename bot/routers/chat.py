@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-import re
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from bot.dialogue import DialogueTimeout, DialogueUnavailable, join_split_custom_messages
+from bot.conversations import ConversationPipeline, MessageRejected
+from bot.dialogue import DialogueTimeout, DialogueUnavailable
 from bot.errors import ApiError
 from bot.schemas import ChatRequest
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 CHANNEL = "widget"
-# a button payload such as /create_ticket or /how_to{"x": 1}
-PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
 # history is readable by whoever knows the sender id, so it must not be guessable
 MIN_HISTORY_SENDER_CHARS = 16
-
-
-def dialogue_sender(sender: str) -> str:
-    # one namespace per channel, so a widget user cannot write into a Telegram conversation
-    return f"{CHANNEL}:{sender}"
-
-
-def dialogue_text(text: str, allowed_intents: frozenset[str]) -> str:
-    """Pass button payloads of our own intents; take any other leading slash as plain text, so
-    typing `/restart` or `/session_start` cannot reset or steer the conversation."""
-    match = PAYLOAD.match(text)
-    if match and match.group(1) in allowed_intents:
-        return text
-    return text.lstrip("/").strip() if text.startswith("/") else text
 
 
 def _clean_sender(raw: str, max_chars: int) -> str:
@@ -52,66 +33,25 @@ def _clean_sender(raw: str, max_chars: int) -> str:
 @router.post("")
 async def chat(body: ChatRequest, request: Request) -> list[dict[str, Any]]:
     state = request.app.state
-    settings = state.settings
-    sender = _clean_sender(body.sender, settings.max_sender_chars)
-    text = dialogue_text(body.message.strip(), state.payload_intents)
-    if not text:
-        raise ApiError(
-            422, "empty_message", "The message is empty; type a question and send it again."
-        )
-    if len(text) > settings.max_message_chars:
-        raise ApiError(
-            413,
-            "message_too_long",
-            f"The message has {len(text)} characters; the limit is {settings.max_message_chars}. "
-            "Please shorten it or split it into several messages.",
-        )
+    sender = _clean_sender(body.sender, state.settings.max_sender_chars)
+    pipeline: ConversationPipeline = state.conversations
     metadata = body.metadata.model_dump(exclude_none=True)
-    store = state.transcripts
-    message_id = await _record_user_message(store, sender, text, metadata)
-
     try:
-        async with state.sender_locks.hold(sender):
-            messages = await state.dialogue.send(
-                dialogue_sender(sender), text, {**metadata, "channel": CHANNEL}
-            )
-    except DialogueUnavailable as error:
-        log.warning("dialogue core failed for %s: %s", sender, error)
-        if message_id is not None:
-            await run_in_threadpool(store.mark_undelivered, message_id, str(error))
-        if isinstance(error, DialogueTimeout):
-            raise ApiError(
-                504,
-                "assistant_timeout",
-                "The assistant is taking too long to answer. Your message was saved; please try again.",
-            ) from None
+        return await pipeline.handle(CHANNEL, sender, body.message, metadata)
+    except MessageRejected as rejected:
+        raise ApiError(rejected.status_code, rejected.error, rejected.detail) from None
+    except DialogueTimeout:
+        raise ApiError(
+            504,
+            "assistant_timeout",
+            "The assistant is taking too long to answer. Your message was saved; please try again.",
+        ) from None
+    except DialogueUnavailable:
         raise ApiError(
             503,
             "assistant_unavailable",
             "The assistant is temporarily unavailable. Your message was saved; please try again in a minute.",
         ) from None
-
-    messages = join_split_custom_messages(messages)
-    for message in messages:
-        message["recipient_id"] = sender
-    try:
-        await run_in_threadpool(store.record_bot_messages, CHANNEL, sender, messages)
-    except Exception:  # the user still gets the reply; the log says what was not stored
-        log.exception("could not store bot replies for %s", sender)
-    return messages
-
-
-async def _record_user_message(
-    store: Any, sender: str, text: str, metadata: dict[str, Any]
-) -> int | None:
-    try:
-        return int(
-            await run_in_threadpool(store.record_user_message, CHANNEL, sender, text, metadata)
-        )
-    except Exception:
-        # Rasa's tracker store still keeps the message; the reply must not be lost too
-        log.exception("could not store the user message for %s", sender)
-        return None
 
 
 @router.get("/history")

@@ -341,3 +341,27 @@ def test_one_senders_messages_reach_the_dialogue_one_at_a_time(client, dialogue)
         thread.join()
     assert active["max"] == 1
     assert len(dialogue.calls) == 5
+
+
+def test_a_flood_is_slowed_down_but_every_message_is_kept(
+    database_url: str, dialogue: RecordingDialogue, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        rate_limit_messages=2,
+    )
+    app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))
+    with TestClient(app) as client:
+        statuses = [
+            chat(client, {"sender": SENDER, "message": f"message {n}"})[0] for n in range(3)
+        ]
+        _, body = chat(client, {"sender": SENDER, "message": "one more"})
+        history = client.get("/api/chat/history", params={"sender": SENDER}).json()
+    assert statuses == [200, 200, 429]
+    assert body["error"] == "rate_limited" and "wait" in body["detail"]
+    assert len(dialogue.calls) == 2
+    users = [m for m in history["messages"] if m["author"] == "user"]
+    assert [m["text"] for m in users] == ["message 0", "message 1", "message 2", "one more"]
+    assert users[2]["delivery_error"] == "rate limited"
