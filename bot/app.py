@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from rasa_sdk.executor import ActionExecutor
 
 from actions.answering import build_actions
+from bot.channel_state import ChannelState
 from bot.conversations import ConversationPipeline, SenderRateLimit
 from bot.db import create_schema, make_engine, make_session_factory
 from bot.desk import SupportDesk
@@ -25,12 +26,14 @@ from bot.knowledge import KBSource, KnowledgeBase
 from bot.limits import BodySizeLimit
 from bot.outbound import OutboundDeliveries
 from bot.pending_tickets import PendingTickets
-from bot.routers import actions, chat, health, kb, tickets
+from bot.routers import actions, channels, chat, health, kb, tickets
 from bot.settings import Settings, get_settings
 from bot.tickets import TicketService
 from bot.transcripts import TranscriptStore
 from connectors.oncall import EmailNotifier, OnCallNotifier, SlackWebhookNotifier
 from connectors.phone import PhoneCallbacks, TwilioPhoneCallbacks
+from connectors.slack import SlackChannel
+from connectors.telegram import TelegramChannel
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.facts import SupportFacts
 from retrieval.onnx_encoder import OnnxMiniLM
@@ -92,6 +95,9 @@ def create_app(
                 settings.kb_dir, settings.index_dir, make_encoder, options, settings.kb_index_type
             )
             knowledge.load_in_background(source, settings.kb_watch_seconds)
+        for channel in (telegram, slack):
+            if channel is not None:
+                await start_channel(channel)
         deliveries = asyncio.create_task(
             outbound.run_forever(settings.outbound_poll_seconds, pending_tickets, tickets_service)
         )
@@ -99,6 +105,9 @@ def create_app(
         deliveries.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await deliveries
+        for channel in (telegram, slack):
+            if channel is not None:
+                await channel.stop()
         knowledge.stop()
         await dialogue.aclose()
         engine.dispose()
@@ -123,6 +132,35 @@ def create_app(
     app.state.knowledge = knowledge
     app.state.action_executor = executor
 
+    channel_state = ChannelState(sessions)
+    telegram = (
+        TelegramChannel(
+            settings.telegram_bot_token,
+            app.state.conversations,
+            channel_state,
+            facts,
+            api_url=settings.telegram_api_url,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=settings.telegram_webhook_secret,
+        )
+        if settings.telegram_bot_token
+        else None
+    )
+    slack = (
+        SlackChannel(
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            app.state.conversations,
+            channel_state,
+            facts,
+            api_url=settings.slack_api_url,
+        )
+        if settings.slack_bot_token and settings.slack_signing_secret
+        else None
+    )
+    app.state.telegram = telegram
+    app.state.slack = slack
+
     install_error_handlers(app)
 
     # Rasa's action calls carry the whole conversation, so only the public API is capped
@@ -133,6 +171,7 @@ def create_app(
     app.include_router(kb.router)
     app.include_router(actions.router)
     app.include_router(tickets.router)
+    app.include_router(channels.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
     return app
 
@@ -141,6 +180,15 @@ def domain_intents(domain_file: Path) -> frozenset[str]:
     """Intents a button payload may name: the domain's own, not Rasa's built-in /restart etc."""
     domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
     return frozenset(str(intent) for intent in domain.get("intents", []))
+
+
+async def start_channel(channel: TelegramChannel | SlackChannel) -> None:
+    """A channel whose far end is unreachable at start-up is logged, not fatal: the widget
+    and the other channel keep working."""
+    try:
+        await channel.start()
+    except Exception:
+        log.exception("could not start the %s channel", type(channel).__name__)
 
 
 def settings_clock(settings: Settings) -> Callable[[], datetime]:

@@ -19,6 +19,7 @@ from bot.dialogue import (
     join_split_custom_messages,
 )
 from bot.transcripts import TranscriptStore
+from retrieval.facts import SupportFacts
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,15 @@ def dialogue_text(text: str, allowed_intents: frozenset[str]) -> str:
     if match and match.group(1) in allowed_intents:
         return text
     return text.lstrip("/").strip() if text.startswith("/") else text
+
+
+def unavailable_text(facts: SupportFacts) -> str:
+    """What a chat channel says when the dialogue core is down."""
+    return (
+        "Sorry, the assistant is temporarily unavailable; your message was saved. Please try "
+        "again in a minute. If money is at risk, call the 24/7 emergency line "
+        f"{facts.get('phone.emergency.display')}."
+    )
 
 
 class SenderRateLimit:
@@ -123,9 +133,7 @@ class ConversationPipeline:
         for message in messages:
             message["recipient_id"] = sender
         try:
-            await run_in_threadpool(
-                self.transcripts.record_bot_messages, channel, sender, messages
-            )
+            await run_in_threadpool(self.transcripts.record_bot_messages, channel, sender, messages)
         except Exception:  # the user still gets the reply; the log says what was not stored
             log.exception("could not store bot replies for %s", key)
         return messages
