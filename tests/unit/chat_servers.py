@@ -32,6 +32,8 @@ class FakeTelegramAPI:
     token: str
     forbidden_chats: set[int] = field(default_factory=set)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # what getUpdates hands out (long polling), each update once
+    pending_updates: list[dict[str, Any]] = field(default_factory=list)
 
     def answer(self, request: HTTPRequest) -> HTTPReply:
         prefix = f"/bot{self.token}/"
@@ -46,6 +48,12 @@ class FakeTelegramAPI:
             )
         if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
             return self._ok(True)
+        if method == "getUpdates":
+            offset = int(params.get("offset", 0) or 0)
+            ready = [u for u in self.pending_updates if u["update_id"] >= offset]
+            if not ready:
+                time.sleep(0.05)  # a short "long poll"
+            return self._ok(ready)
         if method == "sendMessage":
             chat_id = int(params["chat_id"])
             if chat_id in self.forbidden_chats:

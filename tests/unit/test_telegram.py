@@ -247,3 +247,36 @@ def test_telegram_is_off_without_a_token(database_url: str, tmp_path: Path) -> N
     with TestClient(app) as client:
         response = client.post("/webhooks/telegram", json={"update_id": 1})
     assert response.status_code == 404 and response.json()["error"] == "channel_disabled"
+
+
+def test_long_polling_when_no_webhook_url_is_set(database_url: str, tmp_path: Path) -> None:
+    api = FakeTelegramAPI(TOKEN)
+    api.pending_updates.append(
+        {
+            "update_id": 7,
+            "message": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": PRIVATE,
+                "from": USER,
+                "text": "hello from polling",
+            },
+        }
+    )
+    dialogue = RecordingDialogue()
+    with LocalHTTPServer(api.answer) as server:
+        settings = Settings(
+            database_url=database_url,
+            environment="test",
+            index_dir=tmp_path / "index",
+            telegram_bot_token=TOKEN,
+            telegram_api_url=server.url,
+        )
+        app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))
+        with TestClient(app):
+            deadline = time.monotonic() + 10
+            while not api.sent() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    assert [c["text"] for c in dialogue.calls] == ["hello from polling"]
+    assert api.sent()[0]["text"] == "ok"
+    assert not [c for c in api.calls if c[0] == "setWebhook"]
