@@ -22,11 +22,12 @@ from bot.db import create_schema, make_engine, make_session_factory
 from bot.desk import SupportDesk
 from bot.dialogue import DialogueClient, RasaClient, SenderLocks
 from bot.errors import install_error_handlers
+from bot.feedback import FeedbackStore
 from bot.knowledge import KBSource, KnowledgeBase
 from bot.limits import BodySizeLimit
 from bot.outbound import OutboundDeliveries
 from bot.pending_tickets import PendingTickets
-from bot.routers import actions, channels, chat, health, kb, tickets
+from bot.routers import actions, channels, chat, feedback, health, kb, tickets
 from bot.settings import Settings, get_settings
 from bot.tickets import TicketService
 from bot.transcripts import TranscriptStore
@@ -117,6 +118,7 @@ def create_app(
     app.state.engine = engine
     app.state.transcripts = TranscriptStore(sessions)
     app.state.tickets = tickets_service
+    app.state.feedback = FeedbackStore(sessions)
     app.state.pending_tickets = pending_tickets
     app.state.outbound = outbound
     app.state.desk = desk
@@ -172,6 +174,7 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(tickets.router)
     app.include_router(channels.router)
+    app.include_router(feedback.router)
     app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="widget")
     return app
 

@@ -146,6 +146,8 @@ class Feedback(Base):
     channel: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(128))
     helpful: Mapped[bool] = mapped_column(Boolean)
+    # what was rated: the answer's article URL
+    about: Mapped[str | None] = mapped_column(String(300), nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -108,3 +108,13 @@ class TicketPublic(BaseModel):
     first_responded_at: datetime | None
     resolved_at: datetime | None
     events: list[TicketEventPublic] = Field(default_factory=list)
+
+
+class FeedbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sender: str = Field(min_length=1, max_length=128)
+    helpful: bool
+    about: str | None = Field(default=None, max_length=300)
+    comment: str | None = Field(default=None, max_length=2000)
+    ticket_id: str | None = Field(default=None, max_length=20)

@@ -147,6 +147,9 @@
         bubble.appendChild(box);
       }
       log.appendChild(bubble);
+      if (interactive && sources.length && message.custom.answered === true) {
+        addFeedback(sources[0].url);
+      }
     }
     if (interactive && Array.isArray(message.buttons) && message.buttons.length) {
       var row = el("div", "dto-buttons");
@@ -162,6 +165,28 @@
       log.appendChild(row);
     }
     scrollDown();
+  }
+
+  // "Was this helpful?" under a knowledge-base answer; "No" also asks the assistant for the
+  // next step (a ticket or a person)
+  function addFeedback(about) {
+    var row = el("div", "dto-feedback", "Was this helpful? ");
+    row.setAttribute("data-testid", "dto-feedback");
+    [["Yes", true], ["No", false]].forEach(function (choice) {
+      var b = el("button", null, choice[0]);
+      b.type = "button";
+      b.addEventListener("click", function () {
+        row.textContent = "Thanks for telling us.";
+        fetch(apiBase + "/api/feedback", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ sender: sender, helpful: choice[1], about: String(about || "").slice(0, 300) })
+        }).catch(function () { /* a lost rating is not worth bothering the user */ });
+        if (!choice[1]) send("/deny", "No, that didn't help");
+      });
+      row.appendChild(b);
+    });
+    log.appendChild(row);
   }
 
   function clearButtons() {

@@ -159,3 +159,29 @@ def test_search_box_finds_articles_and_remembers_recently_viewed(page: Page) -> 
     page.get_by_label("Search help articles").fill("")
     expect(page.locator(".dto-search-heading").first).to_have_text("Recently viewed")
     expect(page.locator(".dto-search-item a").first).to_have_text(title)
+
+
+def test_not_helpful_is_recorded_and_offers_a_ticket_or_a_person(page: Page, stack) -> None:
+    import httpx
+
+    from tests.stack import AGENT_TOKEN
+
+    page.get_by_test_id("dto-launcher").click()
+    send(page, "how do I set up a bracket order")
+    feedback = page.get_by_test_id("dto-feedback")
+    expect(feedback).to_be_visible(timeout=30_000)
+    feedback.get_by_role("button", name="No").click()
+    expect(feedback).to_have_text("Thanks for telling us.")
+    expect(page.locator(".dto-msg.bot").filter(has_text="didn't help")).to_be_visible(
+        timeout=30_000
+    )
+    expect(
+        page.locator(".dto-buttons button").filter(has_text="Open a support ticket")
+    ).to_be_visible()
+    report = httpx.get(
+        f"{stack.gateway_url}/api/reports/feedback",
+        headers={"Authorization": f"Bearer {AGENT_TOKEN}"},
+    ).json()
+    assert any(
+        a["not_helpful"] >= 1 and "bracket" in (a["about"] or "") for a in report["articles"]
+    )

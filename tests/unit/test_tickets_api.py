@@ -158,3 +158,29 @@ def test_the_gateway_creates_kept_ticket_requests_in_the_background(
         tickets = app.state.tickets.list_for(sender="sender-cccccccccccccccc")
     assert [t.description for t in tickets] == ["kept while the database was down"]
     assert not spool.exists()
+
+
+def test_feedback_is_stored_and_summed_per_article(client: TestClient) -> None:
+    about = "https://support.trading-orchestrator.com/kb/bracket-orders"
+    for helpful in (True, False, False):
+        response = client.post(
+            "/api/feedback",
+            json={"sender": "s-1234567890abcdef", "helpful": helpful, "about": about},
+        )
+        assert response.status_code == 201 and response.json() == {"ok": True}
+    report = client.get("/api/reports/feedback", headers=AUTH).json()
+    assert report["articles"] == [{"about": about, "helpful": 1, "not_helpful": 2}]
+    assert client.get("/api/reports/feedback").status_code == 401
+
+
+def test_bad_feedback_is_refused_clearly(client: TestClient) -> None:
+    for body in (
+        {"sender": "s", "helpful": "maybe"},
+        {"helpful": True},
+        {"sender": "s", "helpful": True, "ticket_id": "TKT-1"},
+        {"sender": "s", "helpful": True, "about": "x" * 301},
+        {"sender": "s", "helpful": True, "surprise": 1},
+    ):
+        response = client.post("/api/feedback", json=body)
+        assert response.status_code == 422, body
+        assert response.json()["error"] and response.json()["detail"]
