@@ -38,7 +38,6 @@ from connectors.telegram import TelegramChannel
 from retrieval.encoder import Encoder, MiniLMEncoder
 from retrieval.facts import SupportFacts
 from retrieval.onnx_encoder import OnnxMiniLM
-from retrieval.retriever import SearchOptions
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -86,14 +85,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if load_knowledge:
-            options = SearchOptions(
-                settings.kb_search_mode,
-                settings.kb_lexical_weight,
-                settings.kb_rrf_k,
-                settings.kb_screen_boost,
-            )
             source = KBSource(
-                settings.kb_dir, settings.index_dir, make_encoder, options, settings.kb_index_type
+                settings.kb_dir,
+                settings.index_dir,
+                make_encoder,
+                settings.search_options(),
+                settings.kb_index_type,
             )
             knowledge.load_in_background(source, settings.kb_watch_seconds)
         for channel in (telegram, slack):

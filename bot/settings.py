@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from retrieval.retriever import SearchOptions
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "token", "xxx", ""}
@@ -33,6 +35,9 @@ class Settings(BaseSettings):
     # below this cosine similarity the assistant says it has no answer
     answer_min_score: float = 0.45
     kb_search_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    # how hybrid mixes dense and BM25: by scores (default) or weighted reciprocal rank fusion
+    kb_fusion: Literal["score", "rrf"] = "score"
+    kb_score_weight: float = Field(default=0.1, ge=0)
     kb_lexical_weight: float = Field(default=0.25, ge=0)
     kb_rrf_k: int = Field(default=10, ge=1)
     kb_screen_boost: float = Field(default=0.2, ge=0)
@@ -82,6 +87,16 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_api_url: str | None = None
+
+    def search_options(self) -> SearchOptions:
+        return SearchOptions(
+            mode=self.kb_search_mode,
+            lexical_weight=self.kb_lexical_weight,
+            rrf_k=self.kb_rrf_k,
+            screen_boost=self.kb_screen_boost,
+            fusion=self.kb_fusion,
+            score_weight=self.kb_score_weight,
+        )
 
     @field_validator("support_clock")
     @classmethod

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "data" / "eval" / "kb_questions.yml"
 REPORT = ROOT / "reports" / "kb.json"
 LEXICAL_WEIGHTS = (0.1, 0.25, 0.5, 1.0)
+SCORE_WEIGHTS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 RRF_KS = (10, 30, 60)
 
 
@@ -132,7 +133,13 @@ def main() -> None:
     }
     for rrf_k in RRF_KS:
         for weight in LEXICAL_WEIGHTS:
-            modes[f"hybrid_k{rrf_k}_w{weight}"] = SearchOptions("hybrid", weight, rrf_k)
+            modes[f"hybrid_rrf_k{rrf_k}_w{weight}"] = SearchOptions(
+                "hybrid", weight, rrf_k, fusion="rrf"
+            )
+    for weight in SCORE_WEIGHTS:
+        modes[f"hybrid_score_w{weight}"] = SearchOptions(
+            "hybrid", fusion="score", score_weight=weight
+        )
     results = {}
     rankings_by_mode = {}
     for name, options in modes.items():
@@ -141,19 +148,16 @@ def main() -> None:
             for q in questions
         ]
         results[name] = score_rankings(rankings_by_mode[name], questions)
-        print(f"{name:>14}: {results[name]}", flush=True)
+        print(f"{name:>22}: {results[name]}", flush=True)
     cross_validated = cross_validated_hybrid(rankings_by_mode, questions)
     print(f"hybrid settings chosen on one half, scored on the other: {cross_validated}")
-    default = SearchOptions(
-        settings.kb_search_mode,
-        settings.kb_lexical_weight,
-        settings.kb_rrf_k,
-        settings.kb_screen_boost,
-    )
+    default = settings.search_options()
     retriever.options = default
     default_name: str = default.mode
-    if default.mode == "hybrid":
-        default_name = f"hybrid_k{default.rrf_k}_w{default.lexical_weight}"
+    if default.mode == "hybrid" and default.fusion == "rrf":
+        default_name = f"hybrid_rrf_k{default.rrf_k}_w{default.lexical_weight}"
+    elif default.mode == "hybrid":
+        default_name = f"hybrid_score_w{default.score_weight}"
     report = {
         "questions": len(questions),
         "unanswerable_questions": len(unanswerable),

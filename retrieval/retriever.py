@@ -12,14 +12,17 @@ from retrieval.index import KBIndex, as_vector
 from retrieval.lexical import LexicalIndex
 from retrieval.search import (
     article_ranking,
+    best_score_per_article,
     boost_items,
     dense_search,
     group_by_article,
     reciprocal_rank_fusion,
+    score_fusion,
     top_items,
 )
 
 SearchMode = Literal["dense", "bm25", "hybrid"]
+Fusion = Literal["score", "rrf"]
 
 # longer queries carry no more meaning for a 256-token encoder; cut before encoding
 MAX_QUERY_CHARS = 1000
@@ -44,9 +47,13 @@ class Passage:
 @dataclass(frozen=True)
 class SearchOptions:
     mode: SearchMode = "hybrid"
+    # weighted reciprocal rank fusion (fusion="rrf")
     lexical_weight: float = 0.25
     rrf_k: int = 10
     screen_boost: float = 0.2
+    # hybrid by scores (the default, measured better than RRF in reports/kb.json)
+    fusion: Fusion = "score"
+    score_weight: float = 0.1
 
 
 class Retriever(Protocol):
@@ -93,6 +100,27 @@ class KBRetriever:
             return []
         vector = as_vector(self._encoder.encode([query]))
         dense_hits = dense_search(self._kb.index, vector, CANDIDATES)
+        if options.mode == "hybrid" and options.fusion == "score":
+            fused = score_fusion(
+                best_score_per_article(dense_hits, self._article_of_row),
+                best_score_per_article(self._lexical_hits(query), self._article_of_row),
+                options.score_weight,
+            )
+        else:
+            fused = self._rank_fusion(query, dense_hits, options)
+        if screen and fused:
+            tagged = {a for a in fused if screen in self._chunk_of(a).screens}
+            if options.mode == "hybrid" and options.fusion == "score":
+                # cosines can be near zero or negative: lift by a share of the best score
+                lift = options.screen_boost * max(abs(v) for v in fused.values())
+                fused = {a: v + lift if a in tagged else v for a, v in fused.items()}
+            else:
+                fused = boost_items(fused, tagged, options.screen_boost)
+        return [self._passage(article, vector) for article in top_items(fused, k)]
+
+    def _rank_fusion(
+        self, query: str, dense_hits: list[tuple[int, float]], options: SearchOptions
+    ) -> dict[str, float]:
         rankings, weights = [], []
         if options.mode in ("dense", "hybrid"):
             rankings.append(article_ranking(dense_hits, self._article_of_row))
@@ -100,11 +128,7 @@ class KBRetriever:
         if options.mode in ("bm25", "hybrid"):
             rankings.append(article_ranking(self._lexical_hits(query), self._article_of_row))
             weights.append(1.0 if options.mode == "bm25" else options.lexical_weight)
-        fused = reciprocal_rank_fusion(rankings, weights, options.rrf_k)
-        if screen:
-            tagged = {a for a in fused if screen in self._chunk_of(a).screens}
-            fused = boost_items(fused, tagged, options.screen_boost)
-        return [self._passage(article, vector) for article in top_items(fused, k)]
+        return reciprocal_rank_fusion(rankings, weights, options.rrf_k)
 
     def articles_for_screen(self, screen: str, k: int = 3) -> list[Passage]:
         tagged = [a for a in self._rows_of_article if screen in self._chunk_of(a).screens]

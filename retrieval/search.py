@@ -67,6 +67,33 @@ def reciprocal_rank_fusion(
     return fused
 
 
+def best_score_per_article(
+    hits: list[tuple[int, float]], article_of_row: list[str]
+) -> dict[str, float]:
+    """Each article's best row score among the hits."""
+    best: dict[str, float] = {}
+    for row, score in hits:
+        article = article_of_row[row]
+        if score > best.get(article, float("-inf")):
+            best[article] = score
+    return best
+
+
+def score_fusion(
+    dense: dict[str, float], lexical: dict[str, float], weight: float
+) -> dict[str, float]:
+    """Cosine plus `weight` × BM25 relative to this query's best BM25 score. Unlike rank fusion
+    it keeps how far apart the cosines are, so a weak lexical match cannot overturn a clear
+    dense winner. An article only BM25 found gets the lowest dense candidate's cosine."""
+    top = max(lexical.values(), default=0.0)
+    floor = min(dense.values(), default=0.0)
+    fused = {}
+    for item in set(dense) | set(lexical):
+        bonus = weight * lexical.get(item, 0.0) / top if top > 0 else 0.0
+        fused[item] = dense.get(item, floor) + bonus
+    return fused
+
+
 def boost_items(scores: dict[str, float], boosted: set[str], factor: float) -> dict[str, float]:
     """Raise the scores of the boosted items by a relative factor (e.g. 0.2 = +20 %)."""
     return {

@@ -32,7 +32,7 @@ def evaluate(retriever: KBRetriever, options: SearchOptions) -> dict[str, float]
 
 def test_default_search_is_not_worse_than_dense_only(retriever: KBRetriever) -> None:
     settings = Settings()
-    default = SearchOptions(settings.kb_search_mode, settings.kb_lexical_weight, settings.kb_rrf_k)
+    default = settings.search_options()
     dense, shipped = evaluate(retriever, SearchOptions(mode="dense")), evaluate(retriever, default)
     assert shipped["mrr"] >= dense["mrr"]
     assert shipped["hit@3"] >= 0.95

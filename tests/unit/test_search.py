@@ -32,3 +32,21 @@ def test_group_by_article_keeps_close_sections_of_each_article() -> None:
         [(2, 0.66)],
     ]
     assert group_by_article(hits, articles, margin=0.5, per_article=1) == [[(0, 0.70)], [(2, 0.66)]]
+
+
+def test_score_fusion_keeps_a_clear_dense_winner_and_breaks_near_ties_lexically() -> None:
+    from retrieval.search import best_score_per_article, score_fusion
+
+    rows = ["a", "a", "b", "c"]
+    dense = best_score_per_article([(0, 0.70), (1, 0.20), (2, 0.59), (3, 0.58)], rows)
+    assert dense == {"a": 0.70, "b": 0.59, "c": 0.58}
+    # BM25 prefers b strongly, but a's cosine lead is too large to overturn
+    fused = score_fusion(dense, {"b": 9.0, "c": 1.0}, weight=0.1)
+    assert max(fused, key=fused.__getitem__) == "a"
+    # between the near-tied b and c, the lexical match decides
+    assert fused["b"] > fused["c"]
+    # an article only BM25 found starts from the lowest dense candidate
+    only_lexical = score_fusion({"a": 0.5, "b": 0.3}, {"z": 4.0}, weight=0.1)
+    assert only_lexical["z"] == 0.3 + 0.1
+    assert score_fusion({}, {}, 0.1) == {}
+    assert score_fusion({"a": 0.4}, {}, 0.1) == {"a": 0.4}
