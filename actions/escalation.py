@@ -28,6 +28,13 @@ from retrieval.facts import SupportFacts
 PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d\s().\-]{5,}\d")
 # invalid numbers a user may type before being offered another way
 MAX_PHONE_RETRIES = 2
+# paging the on-call team is costly: a message too short to say what is wrong ("help",
+# "stop") gets the emergency line at once, and an emergency ticket once it is described
+MIN_WORDS_TO_PAGE = 3
+
+
+def says_enough_to_page(text: str) -> bool:
+    return len(text.split()) >= MIN_WORDS_TO_PAGE
 
 
 class EmergencyRoute:
@@ -43,6 +50,14 @@ class EmergencyRoute:
         conversation = conversation_of(tracker)
         text = latest_user_text(tracker) or "(no text)"
         confidence = ((tracker.latest_message or {}).get("urgency") or {}).get("confidence")
+        if not says_enough_to_page(text):
+            dispatcher.utter_message(
+                text=replies.emergency_text(self._facts)
+                + " If that's not what's happening, tell me in a sentence what's wrong.",
+                buttons=replies.emergency_buttons() if with_buttons else [],
+                json_message={"urgency": "critical", "escalation": "emergency_line"},
+            )
+            return
         reason = "critical urgency" + (f" (confidence {confidence:.2f})" if confidence else "")
         outcome = await asyncio.to_thread(self._desk.raise_emergency, conversation, text, reason)
         self._desk.nudge_deliveries()

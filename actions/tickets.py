@@ -14,14 +14,14 @@ from actions import replies
 from actions.conversation import (
     conversation_of,
     is_cancel,
-    latest_problem,
     latest_user_text,
     urgency_of_latest_typed_message,
     urgency_of_text,
+    user_events,
 )
-from actions.escalation import EmergencyRoute
+from actions.escalation import MIN_WORDS_TO_PAGE, EmergencyRoute
 from bot.desk import SupportDesk, effective_priority
-from bot.sla import sla_terms
+from bot.sla import SlaTerms, sla_terms
 from bot.tickets import TicketRequest, format_ticket_id, parse_ticket_number
 from nlu.readable import is_readable
 from retrieval.facts import SupportFacts
@@ -39,6 +39,24 @@ TICKET_REQUEST = re.compile(
 )
 MIN_DESCRIPTION_WORDS = 3
 SKIPPED = "skipped"
+
+
+def problem_just_before(tracker: Tracker) -> str | None:
+    """The user's previous message, when it described a problem (not a question answered
+    already, not an earlier ticket's description)."""
+    events = user_events(tracker)
+    if len(events) < 2:
+        return None
+    previous = events[-2]
+    text = (previous.get("text") or "").strip()
+    parse = previous.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    urgency = (parse.get("urgency") or {}).get("name")
+    if not text or text.startswith("/"):
+        return None
+    if intent in ("troubleshooting", "error_report") or urgency in ("critical", "high", "medium"):
+        return text if len(text.split()) >= MIN_DESCRIPTION_WORDS else None
+    return None
 
 
 def description_in_request(text: str) -> str | None:
@@ -71,19 +89,21 @@ class ValidateTicketForm(FormValidationAction):
         text = latest_user_text(tracker)
         slots: dict[str, Any] = {}
         if asking is None:
-            description = description_in_request(text) or latest_problem(tracker, skip_latest=True)
+            description = description_in_request(text) or problem_just_before(tracker)
             if description:
                 slots.update(self._description(tracker, description))
-        elif (
-            urgency_of_latest_typed_message(tracker) == "critical"
-            and asking != "ticket_description"
-        ):
-            await self._emergency.handle(dispatcher, tracker)
-            return self._stop()
         elif asking == "ticket_email" and SKIP.match(text):
             slots["ticket_email"] = SKIPPED
         elif asking != "ticket_confirmed" and is_cancel(tracker):
             dispatcher.utter_message(text="OK, I won't open a ticket. Anything else?")
+            return self._stop()
+        elif (
+            asking != "ticket_description"
+            and urgency_of_latest_typed_message(tracker) == "critical"
+            and len(text.split()) >= MIN_WORDS_TO_PAGE
+            and not EMAIL.search(text)
+        ):
+            await self._emergency.handle(dispatcher, tracker)
             return self._stop()
         elif asking == "ticket_description":
             if len(text.split()) < MIN_DESCRIPTION_WORDS or not is_readable(text):
@@ -143,6 +163,10 @@ class ValidateTicketForm(FormValidationAction):
 
     def _stop(self) -> list[dict[str, Any]]:
         return [SlotSet(name, None) for name in TICKET_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+def sla_text_for(terms: SlaTerms) -> str:
+    return f"Its SLA: {replies.sla_text(terms)}."
 
 
 def ticket_priority(desk: SupportDesk, tracker: Tracker) -> tuple[str, str | None]:
@@ -211,15 +235,31 @@ class ActionCreateTicket(Action):
             escalation_reason=reason,
             notify=self._desk.notification_targets() if critical else (),
         )
-        outcome = await asyncio.to_thread(self._desk.open_ticket, request)
+        if critical:
+            # one emergency ticket per conversation: a critical ticket joins the open one
+            outcome = await asyncio.to_thread(
+                self._desk.raise_emergency,
+                conversation,
+                request.description,
+                reason or "critical urgency (ticket form)",
+                request.contact_email,
+                request.intent,
+            )
+        else:
+            outcome = await asyncio.to_thread(self._desk.open_ticket, request)
         if outcome.ticket is None:
-            dispatcher.utter_message(text=replies.ticket_kept_text())
+            dispatcher.utter_message(
+                text=replies.emergency_text(self._facts, outcome)
+                if critical
+                else replies.ticket_kept_text()
+            )
             return reset
         self._desk.nudge_deliveries()
         terms = sla_terms(self._facts, outcome.ticket.priority)
-        text = replies.ticket_created_text(outcome.ticket, terms, outcome.created)
         if critical:
-            text += " " + replies.emergency_text(self._facts)
+            text = replies.emergency_text(self._facts, outcome) + " " + sla_text_for(terms)
+        else:
+            text = replies.ticket_created_text(outcome.ticket, terms, outcome.created)
         dispatcher.utter_message(
             text=text,
             json_message={

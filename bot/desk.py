@@ -77,7 +77,14 @@ class SupportDesk:
             return TicketOutcome(None, created=False, kept=True)
         return TicketOutcome(ticket, created)
 
-    def raise_emergency(self, conversation: Conversation, text: str, reason: str) -> TicketOutcome:
+    def raise_emergency(
+        self,
+        conversation: Conversation,
+        text: str,
+        reason: str,
+        contact_email: str | None = None,
+        intent: str | None = None,
+    ) -> TicketOutcome:
         """One emergency ticket per conversation while it is open; later messages become notes."""
         try:
             existing = self._tickets.open_emergency_for(conversation.channel, conversation.sender)
@@ -94,6 +101,8 @@ class SupportDesk:
                 priority="critical",
                 user_id=conversation.user_id,
                 support_tier=conversation.support_tier,
+                intent=intent,
+                contact_email=contact_email,
                 emergency=True,
                 escalation_reason=reason,
                 notify=self._outbound.notification_targets(),
