@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # a button payload such as /create_ticket or /how_to{"x": 1}
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.DOTALL)
+# characters that show nothing: a message of only these is empty
+INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 class MessageRejected(Exception):
@@ -38,7 +40,14 @@ class MessageRejected(Exception):
 
 
 class RateLimited(MessageRejected):
-    pass
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            429,
+            "rate_limited",
+            "You're sending messages faster than I can answer. Please wait about "
+            f"{retry_after_seconds} seconds and send it again.",
+        )
+        self.retry_after_seconds = retry_after_seconds
 
 
 def dialogue_text(text: str, allowed_intents: frozenset[str]) -> str:
@@ -67,6 +76,14 @@ class SenderRateLimit:
         self._window = window_seconds
         self._sent: dict[str, deque[float]] = {}
 
+    def retry_after(self, key: str, now: float | None = None) -> int:
+        """Whole seconds until `key` may send again (0 when it may now)."""
+        now = time.monotonic() if now is None else now
+        sent = self._sent.get(key)
+        if not sent or len(sent) < self._limit:
+            return 0
+        return max(1, int(self._window - (now - sent[0]) + 0.999))
+
     def allow(self, key: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         sent = self._sent.setdefault(key, deque())
@@ -93,7 +110,7 @@ class ConversationPipeline:
     def prepare(self, raw_text: str) -> str:
         """The text to send, or MessageRejected saying why not."""
         text = dialogue_text(raw_text.strip(), self.payload_intents)
-        if not text:
+        if not INVISIBLE.sub("", text).strip():
             raise MessageRejected(
                 422, "empty_message", "The message is empty; type a question and send it again."
             )
@@ -111,16 +128,14 @@ class ConversationPipeline:
     ) -> list[dict[str, Any]]:
         """The bot's replies. Raises MessageRejected (nothing stored or sent) or RateLimited and
         DialogueUnavailable (the user's message is stored either way)."""
+        # NUL cannot be stored in PostgreSQL text and means nothing in a chat message
+        raw_text = raw_text.replace("\x00", "")
         text = self.prepare(raw_text)
-        message_id = await self._record_user_message(channel, sender, text, metadata)
+        # the transcript keeps what the user typed; Rasa gets the cleaned text
+        message_id = await self._record_user_message(channel, sender, raw_text.strip(), metadata)
         if not self.rate_limit.allow(f"{channel}:{sender}"):
             await self._mark_undelivered(message_id, "rate limited")
-            raise RateLimited(
-                429,
-                "rate_limited",
-                "You're sending messages faster than I can answer. Please wait a few seconds "
-                "and send it again.",
-            )
+            raise RateLimited(self.rate_limit.retry_after(f"{channel}:{sender}"))
         key = f"{channel}:{sender}"
         try:
             async with self.sender_locks.hold(key):

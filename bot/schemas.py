@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 SupportTier = Literal["bronze", "silver", "gold", "platinum"]
 Screen = Literal[
@@ -34,6 +41,8 @@ class ChatMetadata(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     user_id: str | None = Field(default=None, max_length=128)
+    # the platform's HMAC of user_id (bot/identity.py); without it user_id is not believed
+    user_hash: str | None = Field(default=None, max_length=128)
     support_tier: SupportTier | None = None
     current_screen: Screen | None = None
     locale: str | None = Field(default=None, max_length=35)
@@ -47,7 +56,13 @@ class ChatMetadata(BaseModel):
 
     @model_validator(mode="after")
     def _small_enough(self) -> ChatMetadata:
-        size = len(json.dumps(self.model_dump(exclude_none=True), ensure_ascii=False).encode())
+        try:
+            encoded = json.dumps(
+                self.model_dump(exclude_none=True), ensure_ascii=False, allow_nan=False
+            )
+        except ValueError:
+            raise ValueError("metadata must not contain NaN or Infinity") from None
+        size = len(encoded.encode())
         if size > MAX_METADATA_BYTES:
             raise ValueError(f"metadata is {size} bytes; the limit is {MAX_METADATA_BYTES}")
         return self
@@ -80,6 +95,13 @@ class TicketUpdate(BaseModel):
         return self
 
 
+def _as_utc(value: Any) -> Any:
+    # SQLite gives back naive datetimes; they were stored as UTC
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 class TicketEventPublic(BaseModel):
     kind: str
     from_status: str | None
@@ -87,6 +109,8 @@ class TicketEventPublic(BaseModel):
     note: str | None
     author: str
     created_at: datetime
+
+    _utc = field_validator("created_at", mode="before")(_as_utc)
 
 
 class TicketPublic(BaseModel):
@@ -109,12 +133,23 @@ class TicketPublic(BaseModel):
     resolved_at: datetime | None
     events: list[TicketEventPublic] = Field(default_factory=list)
 
+    _utc = field_validator(
+        "created_at",
+        "updated_at",
+        "first_response_due",
+        "resolution_due",
+        "first_responded_at",
+        "resolved_at",
+        mode="before",
+    )(_as_utc)
+
 
 class FeedbackCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sender: str = Field(min_length=1, max_length=128)
-    helpful: bool
-    about: str | None = Field(default=None, max_length=300)
+    helpful: StrictBool
+    # the rated answer's article URL
+    about: str | None = Field(default=None, max_length=300, pattern=r"^https://\S+$")
     comment: str | None = Field(default=None, max_length=2000)
     ticket_id: str | None = Field(default=None, max_length=20)

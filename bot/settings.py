@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     rate_limit_messages: int = Field(default=20, ge=1)
     rate_limit_seconds: float = Field(default=60.0, gt=0)
 
+    # shared with the platform: the widget's user_id counts only with its HMAC (bot/identity.py)
+    user_id_secret: str | None = None
     # agent-facing API (tickets, SLA report) until the agent console brings sign-in
     agent_api_token: str | None = None
 
@@ -114,6 +116,7 @@ class Settings(BaseSettings):
             "slack_signing_secret",
             "agent_api_token",
             "twilio_auth_token",
+            "user_id_secret",
         ):
             value = getattr(self, name)
             if value is not None and value.strip().lower() in PLACEHOLDER_SECRETS:

@@ -57,9 +57,11 @@ class TicketRequest:
     notify: tuple[str, ...] = field(default=())
 
     def idempotency_key(self) -> str:
-        """Same conversation + same description = same ticket, however often it is asked."""
+        """Same user (or, anonymous, same conversation) + same description = same ticket,
+        however often and from however many conversations it is asked."""
         normalised = " ".join(self.description.lower().split())
-        raw = f"{self.channel}\n{self.sender}\n{normalised}"
+        owner = f"user\n{self.user_id}" if self.user_id else f"{self.channel}\n{self.sender}"
+        raw = f"{owner}\n{normalised}"
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -103,6 +105,10 @@ class TicketService:
             raise ValueError(f"unknown priority {request.priority!r}")
         key = request.idempotency_key()
         existing = self._by_key(key)
+        # the same problem again after its ticket was resolved is a new ticket
+        while existing is not None and existing.status not in OPEN_STATUSES:
+            key = hashlib.sha256(f"{key}\nafter {existing.id}".encode()).hexdigest()
+            existing = self._by_key(key)
         if existing is not None:
             return existing, False
         try:
@@ -233,7 +239,9 @@ class TicketService:
             ticket = session.get(Ticket, number, with_for_update=True)
             if ticket is None:
                 raise TicketNotFound(format_ticket_id(number))
-            if status is not None and status != ticket.status:
+            changed = status is not None and status != ticket.status
+            if changed:
+                assert status is not None
                 _check_transition(ticket.status, status)
                 session.add(_status_event(ticket, status, author, now))
                 ticket.status = status
@@ -241,16 +249,18 @@ class TicketService:
                     ticket.resolved_at = now
                 elif status == "in_progress":
                     ticket.resolved_at = None
+                if ticket.first_responded_at is None and author != "assistant":
+                    # an agent taking the ticket on (or answering it) is its first response;
+                    # internal notes and no-op updates are not
+                    ticket.first_responded_at = now
             if note:
                 session.add(
                     TicketEvent(
                         ticket_id=ticket.id, kind="note", note=note, author=author, created_at=now
                     )
                 )
-            if ticket.first_responded_at is None and author != "assistant":
-                # the first thing a person does on a ticket is its first response
-                ticket.first_responded_at = now
-            ticket.updated_at = now
+            if changed or note:
+                ticket.updated_at = now
         return ticket
 
     def sla_report(self, now: datetime | None = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select, update
@@ -71,7 +72,10 @@ def _as_public(row: TranscriptMessage) -> dict[str, Any]:
     item: dict[str, Any] = {
         "author": row.author,
         "text": row.text,
-        "created_at": row.created_at.isoformat(),
+        # SQLite gives back naive datetimes; they were stored as UTC
+        "created_at": (
+            row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        ).isoformat(),
     }
     if row.author == "bot" and row.payload:
         item.update({k: v for k, v in row.payload.items() if k in ("buttons", "custom")})

@@ -17,6 +17,15 @@ from connectors.base import ConnectorError, is_retryable_status
 _TYPED_NUMBER = re.compile(r"\+?[0-9 ()\-]+")
 # longest formatted number worth parsing (15 digits plus generous punctuation)
 _MAX_TYPED_LENGTH = 40
+# numbers support does not call: they cost the company per minute or reach no person
+NOT_CALLED_BACK = frozenset(
+    {
+        phonenumbers.PhoneNumberType.PREMIUM_RATE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+        phonenumbers.PhoneNumberType.PAGER,
+        phonenumbers.PhoneNumberType.VOICEMAIL,
+    }
+)
 
 
 def to_e164(raw: str, default_region: str = "US") -> str | None:
@@ -29,6 +38,8 @@ def to_e164(raw: str, default_region: str = "US") -> str | None:
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) in NOT_CALLED_BACK:
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

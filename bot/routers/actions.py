@@ -24,7 +24,7 @@ router = APIRouter(tags=["actions"])
 async def run_action(request: Request) -> JSONResponse:
     expected_token = request.app.state.settings.action_endpoint_token
     if expected_token and not secrets.compare_digest(
-        request.query_params.get("token", ""), expected_token
+        request.query_params.get("token", "").encode(), expected_token.encode()
     ):
         return JSONResponse({"error": "missing or wrong action endpoint token"}, status_code=401)
     executor: ActionExecutor = request.app.state.action_executor

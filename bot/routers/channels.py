@@ -54,7 +54,7 @@ async def telegram_update(request: Request) -> Response:
     channel = _telegram(request)
     expected = channel.webhook_secret
     given = request.headers.get("x-telegram-bot-api-secret-token", "")
-    if expected and not secrets.compare_digest(given, expected):
+    if expected and not secrets.compare_digest(given.encode(), expected.encode()):
         log.warning("Telegram webhook refused: wrong secret token")
         raise ApiError(401, "unauthorized", "Wrong or missing X-Telegram-Bot-Api-Secret-Token.")
     data = _json_object(await request.body())

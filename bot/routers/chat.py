@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversations import ConversationPipeline, MessageRejected
+from bot.conversations import ConversationPipeline, MessageRejected, RateLimited
 from bot.dialogue import DialogueTimeout, DialogueUnavailable
 from bot.errors import ApiError
+from bot.identity import verified_user_id
 from bot.schemas import ChatRequest
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -36,8 +40,20 @@ async def chat(body: ChatRequest, request: Request) -> list[dict[str, Any]]:
     sender = _clean_sender(body.sender, state.settings.max_sender_chars)
     pipeline: ConversationPipeline = state.conversations
     metadata = body.metadata.model_dump(exclude_none=True)
+    claimed = metadata.pop("user_id", None)
+    user_id = verified_user_id(
+        claimed, metadata.pop("user_hash", None), state.settings.user_id_secret
+    )
+    if user_id:
+        metadata["user_id"] = user_id
+    elif claimed:
+        log.info("ignored an unsigned or wrongly signed user_id from the widget")
     try:
         return await pipeline.handle(CHANNEL, sender, body.message, metadata)
+    except RateLimited as limited:
+        raise ApiError(
+            429, limited.error, limited.detail, retry_after_seconds=limited.retry_after_seconds
+        ) from None
     except MessageRejected as rejected:
         raise ApiError(rejected.status_code, rejected.error, rejected.detail) from None
     except DialogueTimeout:

@@ -27,7 +27,9 @@ def require_agent(request: Request) -> str:
     if not expected:
         raise ApiError(503, "agent_api_disabled", "Set AGENT_API_TOKEN to use the agent API.")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), expected):
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        token.strip().encode(), expected.encode()
+    ):
         raise ApiError(
             401,
             "unauthorized",

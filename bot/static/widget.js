@@ -236,6 +236,7 @@
     var metadata = {};
     if (screen) metadata.current_screen = screen;
     if (config.userId) metadata.user_id = config.userId;
+    if (config.userHash) metadata.user_hash = config.userHash;
     if (config.supportTier) metadata.support_tier = config.supportTier;
     if (shownAs) metadata.button_title = shownAs;
     metadata.locale = navigator.language || null;

@@ -360,8 +360,57 @@ def test_a_flood_is_slowed_down_but_every_message_is_kept(
         _, body = chat(client, {"sender": SENDER, "message": "one more"})
         history = client.get("/api/chat/history", params={"sender": SENDER}).json()
     assert statuses == [200, 200, 429]
-    assert body["error"] == "rate_limited" and "wait" in body["detail"]
+    assert body["error"] == "rate_limited" and "wait about" in body["detail"]
+    assert 1 <= body["retry_after_seconds"] <= 60
     assert len(dialogue.calls) == 2
     users = [m for m in history["messages"] if m["author"] == "user"]
     assert [m["text"] for m in users] == ["message 0", "message 1", "message 2", "one more"]
     assert users[2]["delivery_error"] == "rate limited"
+
+
+def test_a_user_id_counts_only_with_the_platforms_signature(
+    database_url: str, dialogue: RecordingDialogue, tmp_path: Path
+) -> None:
+    from bot.identity import user_hash_for
+
+    settings = Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        user_id_secret="platform-shared-secret-0123456789",
+    )
+    app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))
+    signed = user_hash_for("u-42", "platform-shared-secret-0123456789")
+    with TestClient(app) as client:
+        for metadata in (
+            {"user_id": "u-42"},
+            {"user_id": "u-42", "user_hash": "0" * 64},
+            {"user_id": "u-42", "user_hash": signed},
+        ):
+            assert chat(client, {"sender": SENDER, "message": "hi", "metadata": metadata})[0] == 200
+    seen = [call["metadata"].get("user_id") for call in dialogue.calls]
+    assert seen == [None, None, "u-42"]
+    assert all("user_hash" not in call["metadata"] for call in dialogue.calls)
+
+
+def test_non_finite_numbers_in_metadata_are_refused(client, dialogue) -> None:
+    for raw in (b'{"x": Infinity}', b'{"x": NaN}', b'{"x": -Infinity}'):
+        body = b'{"sender": "' + SENDER.encode() + b'", "message": "hi", "metadata": ' + raw + b"}"
+        response = client.post(
+            "/api/chat", content=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        assert "NaN or Infinity" in response.json()["detail"]
+    assert dialogue.calls == []
+
+
+def test_invisible_only_messages_are_empty_and_typed_text_is_kept_as_typed(
+    client, dialogue
+) -> None:
+    for invisible in ("\u200b\u200b", "\ufeff", "\u0000", " \u2060 "):
+        status, body = chat(client, {"sender": SENDER, "message": invisible})
+        assert status == 422 and body["error"] == "empty_message"
+    assert chat(client, {"sender": SENDER, "message": "/restart"})[0] == 200
+    assert dialogue.calls[-1]["text"] == "restart"
+    history = client.get("/api/chat/history", params={"sender": SENDER}).json()["messages"]
+    assert [m["text"] for m in history if m["author"] == "user"] == ["/restart"]

@@ -301,3 +301,10 @@ def test_recording_fake_can_fail_for_good() -> None:
 
     assert not raised.value.retryable
     assert fake.calls == []
+
+
+def test_premium_rate_numbers_are_not_called_back() -> None:
+    from connectors.phone import to_e164
+
+    assert to_e164("+1 900 555 0100") is None
+    assert to_e164("+1 212 555 0100") == "+12125550100"

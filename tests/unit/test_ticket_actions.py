@@ -140,7 +140,9 @@ def test_short_words_mid_form_are_not_taken_for_an_emergency(parts) -> None:  # 
     runner = ActionRunner(desk)
     runner.say(user_event("open a support ticket", "create_ticket"))
     runner.run("validate_ticket_form")
-    runner.say(user_event("the chart does not load on the trade screen", "troubleshooting", "medium"))
+    runner.say(
+        user_event("the chart does not load on the trade screen", "troubleshooting", "medium")
+    )
     runner.run("validate_ticket_form")
     runner.say(user_event("not-an-email", "out_of_scope", "critical"))
     assert "doesn't look like an e-mail" in runner.texts(runner.run("validate_ticket_form"))
@@ -161,7 +163,11 @@ def test_a_lone_alarm_word_gets_the_emergency_line_but_pages_nobody(parts) -> No
 def test_the_emergency_ticket_button_does_not_open_a_second_emergency(parts) -> None:  # type: ignore[no-untyped-def]
     desk, _, tickets = parts
     runner = ActionRunner(desk)
-    runner.say(user_event("my stop loss didn't trigger and I'm losing money", "troubleshooting", "critical"))
+    runner.say(
+        user_event(
+            "my stop loss didn't trigger and I'm losing money", "troubleshooting", "critical"
+        )
+    )
     runner.run("action_answer_question")
     runner.say(user_event("/create_ticket", "create_ticket"))
     runner.run("validate_ticket_form")  # the problem just described is the description

@@ -269,3 +269,34 @@ def _utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_notes_and_no_op_updates_are_not_a_first_response(
+    service: TicketService, clock: Clock
+) -> None:
+    ticket, _ = service.create(request())
+    clock.now = START + timedelta(minutes=5)
+    same = service.update(ticket.id, author="agent", status="new")
+    assert same.first_responded_at is None and _utc(same.updated_at) == START
+    noted = service.update(ticket.id, author="agent", note="internal: asked the broker team")
+    assert noted.first_responded_at is None
+    assert [e.kind for e in service.events(ticket.id)] == ["created", "note"]
+
+
+def test_one_user_asking_from_two_conversations_gets_one_ticket(service: TicketService) -> None:
+    first, created = service.create(request("broker keeps disconnecting", user_id="u-9"))
+    again, created_again = service.create(
+        request("broker keeps  disconnecting", user_id="u-9", sender="another-device-xxxxxx")
+    )
+    assert created and not created_again and again.id == first.id
+
+
+def test_the_same_problem_after_its_ticket_was_resolved_is_a_new_ticket(
+    service: TicketService,
+) -> None:
+    first, _ = service.create(request("broker keeps disconnecting"))
+    service.update(first.id, author="agent", status="resolved")
+    second, created = service.create(request("broker keeps disconnecting"))
+    assert created and second.id != first.id
+    third, created_third = service.create(request("broker keeps disconnecting"))
+    assert not created_third and third.id == second.id

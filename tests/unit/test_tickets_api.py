@@ -176,6 +176,9 @@ def test_feedback_is_stored_and_summed_per_article(client: TestClient) -> None:
 def test_bad_feedback_is_refused_clearly(client: TestClient) -> None:
     for body in (
         {"sender": "s", "helpful": "maybe"},
+        {"sender": "s", "helpful": "no"},
+        {"sender": "s", "helpful": 0},
+        {"sender": "s", "helpful": True, "about": "../../etc/passwd"},
         {"helpful": True},
         {"sender": "s", "helpful": True, "ticket_id": "TKT-1"},
         {"sender": "s", "helpful": True, "about": "x" * 301},
@@ -184,3 +187,8 @@ def test_bad_feedback_is_refused_clearly(client: TestClient) -> None:
         response = client.post("/api/feedback", json=body)
         assert response.status_code == 422, body
         assert response.json()["error"] and response.json()["detail"]
+
+
+def test_a_non_ascii_token_is_refused_not_crashed(client: TestClient) -> None:
+    response = client.get("/api/reports/sla", headers={"Authorization": b"Bearer \xe9t\xe9"})
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
