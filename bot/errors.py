@@ -35,7 +35,14 @@ def _describe_validation(error: RequestValidationError) -> tuple[str, str]:
         return "invalid_json", "The request body is not valid JSON."
     location = [str(part) for part in first.get("loc", ()) if part != "body"]
     field = ".".join(location) or "body"
+    if field == "body" and kind == "missing":
+        return "invalid_body", "The request body is empty; send a JSON object."
     if field == "body" and (kind == "model_attributes_type" or kind.endswith("_type")):
+        if isinstance(first.get("input"), str | bytes):
+            return (
+                "invalid_body",
+                "The request body must be a JSON object sent with Content-Type: application/json.",
+            )
         return "invalid_body", "The request body must be a JSON object."
     if kind == "model_attributes_type":
         return "invalid_field", f"The field '{field}' must be a JSON object."

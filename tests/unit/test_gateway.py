@@ -414,3 +414,17 @@ def test_invisible_only_messages_are_empty_and_typed_text_is_kept_as_typed(
     assert dialogue.calls[-1]["text"] == "restart"
     history = client.get("/api/chat/history", params={"sender": SENDER}).json()["messages"]
     assert [m["text"] for m in history if m["author"] == "user"] == ["/restart"]
+
+
+def test_an_empty_body_or_json_sent_as_text_is_explained(client, dialogue) -> None:
+    empty = client.post("/api/chat", content=b"", headers={"content-type": "application/json"})
+    assert empty.status_code == 400 and "empty" in empty.json()["detail"]
+    as_text = client.post(
+        "/api/chat",
+        content=json.dumps({"sender": SENDER, "message": "hi"}),
+        headers={"content-type": "text/plain"},
+    )
+    assert (
+        as_text.status_code == 400 and "Content-Type: application/json" in as_text.json()["detail"]
+    )
+    assert dialogue.calls == []
