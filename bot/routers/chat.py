@@ -27,6 +27,10 @@ def _clean_sender(raw: str, max_chars: int) -> str:
     sender = raw.strip()
     if not sender:
         raise ApiError(422, "invalid_sender", "The field 'sender' must not be empty.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in sender):
+        raise ApiError(
+            422, "invalid_sender", "The field 'sender' must not contain control characters."
+        )
     if len(sender) > max_chars:
         raise ApiError(
             422, "invalid_sender", f"The field 'sender' is longer than {max_chars} characters."

@@ -428,3 +428,10 @@ def test_an_empty_body_or_json_sent_as_text_is_explained(client, dialogue) -> No
         as_text.status_code == 400 and "Content-Type: application/json" in as_text.json()["detail"]
     )
     assert dialogue.calls == []
+
+
+def test_a_sender_with_control_characters_is_refused(client, dialogue) -> None:
+    for sender in ("abc\u0000def", "line\nbreak-xxxxxxxxxx"):
+        status, body = chat(client, {"sender": sender, "message": "hi"})
+        assert status == 422 and body["error"] == "invalid_sender"
+    assert dialogue.calls == []
