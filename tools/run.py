@@ -3,6 +3,7 @@ stop both on Ctrl-C."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -11,8 +12,9 @@ from tools import launcher
 from tools.paths import RUN_DIR, VAR_DIR
 from tools.train import train_if_changed
 
-RASA_PORT = 5005
-GATEWAY_PORT = 8000
+# override with `make run GATEWAY_PORT=8080 RASA_PORT=5006` when these are taken
+RASA_PORT = int(os.environ.get("RASA_PORT") or 5005)
+GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT") or 8000)
 # a service that keeps dying is not restarted forever
 MAX_RESTARTS = 5
 
@@ -29,6 +31,7 @@ def _ports_free() -> bool:
         if not launcher.port_is_free(port):
             print(
                 f"Port {port} is taken by another program. Find it with `ss -ltnp | grep :{port}`, "
+                "or use other ports: `make run GATEWAY_PORT=8080 RASA_PORT=5006`; otherwise "
                 "stop it, then run `make run` again.",
                 file=sys.stderr,
             )
