@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import ChannelValue, SeenEvent
+from bot.models import ChannelValue, SeenEvent, utcnow
 
 # Slack retries for about an hour and Telegram for a day; a day covers both
 SEEN_EVENTS_KEPT = timedelta(days=1)
 PRUNE_EVERY = 500
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class ChannelState:

@@ -6,22 +6,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.market_hours import market_window_reason
-from bot.models import Callback, Ticket
+from bot.models import Callback, Ticket, utcnow
 from bot.outbound import CallbackRequest, OutboundDeliveries
 from bot.pending_tickets import PendingTickets
 from bot.sla import raise_one_level
 from bot.tickets import TicketRequest, TicketService
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

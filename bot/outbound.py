@@ -8,13 +8,13 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Callback, Notification
+from bot.models import Callback, Notification, utcnow
 from bot.pending_tickets import PendingTickets
 from bot.tickets import DATABASE_TARGET, TicketService
 from connectors.base import ConnectorError
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 # where a callback waits when no telephony API is configured: agents call back from the queue
 QUEUE_TARGET = "queue"
 BATCH_SIZE = 20
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

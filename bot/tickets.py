@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import Notification, Ticket, TicketEvent
+from bot.models import Notification, Ticket, TicketEvent, utcnow
 from bot.sla import PRIORITIES, sla_terms
 from retrieval.facts import SupportFacts
 
@@ -82,10 +82,6 @@ def subject_from(description: str) -> str:
     if len(first_line) <= MAX_SUBJECT_CHARS:
         return first_line
     return first_line[: MAX_SUBJECT_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TicketService:

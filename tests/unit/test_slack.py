@@ -82,6 +82,17 @@ class Slack:
         return self.api.posts
 
 
+def slack_settings(database_url: str, tmp_path: Path, api_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=api_url + "/api/",
+    )
+
+
 @pytest.fixture
 def slack(database_url: str, tmp_path: Path) -> Iterator[Slack]:
     api = FakeSlackAPI(TOKEN)
@@ -100,14 +111,7 @@ def slack(database_url: str, tmp_path: Path) -> Iterator[Slack]:
         ]
     )
     with LocalHTTPServer(api.answer) as server:
-        settings = Settings(
-            database_url=database_url,
-            environment="test",
-            index_dir=tmp_path / "index",
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=server.url + "/api/",
-        )
+        settings = slack_settings(database_url, tmp_path, server.url)
         app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))
         with TestClient(app) as client:
             yield Slack(client, api, dialogue)
@@ -232,14 +236,7 @@ def test_a_retry_landing_on_another_replica_is_not_answered_again(
     api = FakeSlackAPI(TOKEN)
     dialogues = [RecordingDialogue(), RecordingDialogue()]
     with LocalHTTPServer(api.answer) as server:
-        settings = Settings(
-            database_url=database_url,
-            environment="test",
-            index_dir=tmp_path / "index",
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            slack_api_url=server.url + "/api/",
-        )
+        settings = slack_settings(database_url, tmp_path, server.url)
         apps = [
             create_app(settings, dialogue=d, knowledge=KnowledgeBase(FixedRetriever()))
             for d in dialogues

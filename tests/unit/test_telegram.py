@@ -64,6 +64,17 @@ class Telegram:
         return self.api.sent()
 
 
+def telegram_settings(database_url: str, tmp_path: Path, api_url: str, **extra: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        telegram_bot_token=TOKEN,
+        telegram_api_url=api_url,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
 @pytest.fixture
 def telegram(database_url: str, tmp_path: Path) -> Iterator[Telegram]:
     api = FakeTelegramAPI(TOKEN)
@@ -80,12 +91,10 @@ def telegram(database_url: str, tmp_path: Path) -> Iterator[Telegram]:
         ]
     )
     with LocalHTTPServer(api.answer) as server:
-        settings = Settings(
-            database_url=database_url,
-            environment="test",
-            index_dir=tmp_path / "index",
-            telegram_bot_token=TOKEN,
-            telegram_api_url=server.url,
+        settings = telegram_settings(
+            database_url,
+            tmp_path,
+            server.url,
             telegram_webhook_url="https://support.example.test/webhooks/telegram",
             telegram_webhook_secret=SECRET,
         )
@@ -265,13 +274,7 @@ def test_long_polling_when_no_webhook_url_is_set(database_url: str, tmp_path: Pa
     )
     dialogue = RecordingDialogue()
     with LocalHTTPServer(api.answer) as server:
-        settings = Settings(
-            database_url=database_url,
-            environment="test",
-            index_dir=tmp_path / "index",
-            telegram_bot_token=TOKEN,
-            telegram_api_url=server.url,
-        )
+        settings = telegram_settings(database_url, tmp_path, server.url)
         app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))
         with TestClient(app):
             deadline = time.monotonic() + 10
