@@ -130,10 +130,10 @@ def test_a_ticket_is_opened_through_the_form_and_its_status_is_shown(stack) -> N
     sender = new_sender()
     ask = stack.chat(sender, "open a support ticket")
     assert "What's the problem?" in texts(ask)
-    email = stack.chat(sender, "my bracket orders lose the stop leg after I restart the app")
+    email = stack.chat(sender, "the P&L column in my daily report shows the wrong currency")
     assert "e-mail" in texts(email)
     summary = stack.chat(sender, "skip")
-    assert "my bracket orders lose the stop leg" in texts(summary)
+    assert "the P&L column in my daily report" in texts(summary)
     assert [b["payload"] for m in summary for b in m.get("buttons", [])] == ["/affirm", "/deny"]
     created = stack.chat(sender, "/affirm")
     ticket_id = next((m.get("custom") or {}).get("ticket_id") for m in created if m.get("custom"))
