@@ -73,6 +73,11 @@ SUGGESTIBLE_INTENTS = (
 RetrieverSource = Callable[[], Retriever | None]
 
 
+def asks_about_support(tracker: Tracker) -> bool:
+    """Hours, numbers, prices: a question about the support programme, not a problem report."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") == "general_question"
+
+
 class ActionAnswerQuestion(Action):
     """Answers a support question from the KB; a critical problem gets the emergency route."""
 
@@ -98,9 +103,12 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         now = self._desk.clock()
         urgency, _ = effective_priority(urgency_of_latest_typed_message(tracker), now)
-        if urgency == "critical":
+        if urgency == "critical" and not asks_about_support(tracker):
             await self._emergency.handle(dispatcher, tracker)
             return []
+        # a question about support itself ("is live chat open now?") reports no incident, so
+        # nobody is paged; the emergency line still comes first in case money is at risk
+        lead = replies.emergency_line_note(self._facts) + "\n\n" if urgency == "critical" else ""
         retriever = self._retriever()
         if retriever is None:
             dispatcher.utter_message(
@@ -118,8 +126,8 @@ class ActionAnswerQuestion(Action):
         good = [p for p in passages if p.score >= self._min_score]
         if not good:
             dispatcher.utter_message(
-                text="I don't have an answer to that in my knowledge base, and I'd rather not "
-                "guess. I can open a ticket for you or put you in touch with a person.",
+                text=lead + "I don't have an answer to that in my knowledge base, and I'd rather "
+                "not guess. I can open a ticket for you or put you in touch with a person.",
                 buttons=[replies.TICKET_BUTTON, replies.HUMAN_BUTTON],
                 json_message={"urgency": urgency, "answered": False},
             )
@@ -129,7 +137,7 @@ class ActionAnswerQuestion(Action):
         if urgency == "high":
             buttons = [*high_urgency_buttons(latest_metadata(tracker), now), *buttons]
         dispatcher.utter_message(
-            text=replies.passage_text(best),
+            text=lead + replies.passage_text(best),
             buttons=buttons,
             json_message={"urgency": urgency, "answered": True, **replies.sources_payload([best])},
         )

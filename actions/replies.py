@@ -20,6 +20,13 @@ HUMAN_BUTTON: Button = {"title": "Talk to a person", "payload": "/request_human"
 CALLBACK_BUTTON: Button = {"title": "Call me back", "payload": "/request_callback"}
 
 
+def emergency_line_note(facts: SupportFacts) -> str:
+    return (
+        "If money is at risk right now, call the 24/7 emergency line: "
+        f"{facts.get('phone.emergency.display')} (SMS {facts.get('phone.emergency_sms')})."
+    )
+
+
 def emergency_text(facts: SupportFacts, outcome: TicketOutcome | None = None) -> str:
     text = (
         "This sounds urgent and your money may be at risk. Call the 24/7 emergency line now: "

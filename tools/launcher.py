@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -209,10 +210,48 @@ def stop(service: Service, grace_seconds: float = 10.0) -> None:
         service.pid_file.unlink(missing_ok=True)
 
 
+LAUNCHER_PID_FILE = "launcher.pid"
+LAUNCHER_MARK = "tools.run"
+
+
+def running_launcher(run_dir: Path = RUN_DIR) -> int | None:
+    """The pid of a `make run` still supervising its services, if there is one."""
+    pid_file = run_dir / LAUNCHER_PID_FILE
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        pid_file.unlink(missing_ok=True)
+        return None
+    if pid == os.getpid() or LAUNCHER_MARK not in cmdline or not _is_running(pid):
+        pid_file.unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def stop_launcher(run_dir: Path = RUN_DIR, grace_seconds: float = 30.0) -> bool:
+    """Ask a running `make run` to stop: it stops its services itself, so none is restarted."""
+    pid = running_launcher(run_dir)
+    if pid is None:
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while _is_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _is_running(pid):
+            os.kill(pid, signal.SIGKILL)
+    (run_dir / LAUNCHER_PID_FILE).unlink(missing_ok=True)
+    return True
+
+
 def stop_leftovers(run_dir: Path = RUN_DIR) -> list[str]:
-    """Stop services an earlier `make run` left behind (killed terminal, crash)."""
-    stopped = []
+    """Stop a running `make run`, then any service an earlier one left behind (killed
+    terminal, crash)."""
+    stopped = ["launcher"] if stop_launcher(run_dir) else []
     for pid_file in sorted(run_dir.glob("*.pid")):
+        if pid_file.name == LAUNCHER_PID_FILE:
+            continue
         try:
             pid = int(pid_file.read_text().strip())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 from tools import launcher
 from tools.paths import RUN_DIR, VAR_DIR
@@ -40,6 +41,14 @@ def _ports_free() -> bool:
 
 
 def main() -> int:
+    other = launcher.running_launcher()
+    if other is not None:
+        print(
+            f"`make run` is already running (pid {other}). Stop it with Ctrl-C in its terminal "
+            "or with `make stop`, then run `make run` again.",
+            file=sys.stderr,
+        )
+        return 1
     model = train_if_changed()
     stopped = launcher.stop_leftovers()
     if stopped:
@@ -51,6 +60,16 @@ def main() -> int:
         f"(logs: {VAR_DIR}/rasa.log, {VAR_DIR}/gateway.log)",
         flush=True,
     )
+    own_pid_file = RUN_DIR / launcher.LAUNCHER_PID_FILE
+    RUN_DIR.mkdir(parents=True, exist_ok=True)
+    own_pid_file.write_text(str(os.getpid()))
+    try:
+        return start_and_supervise(model)
+    finally:
+        own_pid_file.unlink(missing_ok=True)
+
+
+def start_and_supervise(model: Path) -> int:
     stack = launcher.start_stack(model, RASA_PORT, GATEWAY_PORT, VAR_DIR, pid_dir=RUN_DIR)
 
     def shutdown(*_: object) -> None:

@@ -161,3 +161,15 @@ def test_current_screen_is_passed_to_search() -> None:
         retriever,
     )
     assert retriever.screens == ["risk_settings"]
+
+
+def test_a_question_about_support_flagged_critical_pages_nobody_but_shows_the_line() -> None:
+    retriever = FixedRetriever([passage("Live chat hours", 0.8, "Business hours")])
+    events = [user_event("is live chat open now?", "general_question", "critical")]
+    result = run("action_answer_question", events, retriever)
+    message = result["responses"][0]
+    assert message["text"].startswith("If money is at risk right now")
+    assert FACTS.get("phone.emergency.display") in message["text"]
+    assert "Live chat hours" in message["text"]
+    assert message["custom"]["answered"] is True and "ticket_id" not in message["custom"]
+    assert retriever.queries == ["is live chat open now?"]

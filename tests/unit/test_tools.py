@@ -1,4 +1,6 @@
+import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -50,3 +52,27 @@ def test_leftover_services_of_an_earlier_run_are_stopped(tmp_path: Path) -> None
 
 def test_free_port_is_free() -> None:
     assert launcher.port_is_free(launcher.free_port())
+
+
+def test_a_running_make_run_is_found_and_stopped_before_its_services(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    # stands in for `python -m tools.run`: the module name in the command line marks it
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(300)", launcher.LAUNCHER_MARK]
+    )
+    cmdline = Path(f"/proc/{supervisor.pid}/cmdline")
+    while b"time.sleep" not in cmdline.read_bytes():
+        time.sleep(0.05)
+    (run_dir / launcher.LAUNCHER_PID_FILE).write_text(str(supervisor.pid))
+    assert launcher.running_launcher(run_dir) == supervisor.pid
+    assert launcher.stop_leftovers(run_dir) == ["launcher"]
+    assert supervisor.wait(timeout=10) is not None
+    assert launcher.running_launcher(run_dir) is None
+    assert list(run_dir.glob("*.pid")) == []
+
+
+def test_a_stale_launcher_pid_file_is_not_taken_for_a_running_make_run(tmp_path: Path) -> None:
+    (tmp_path / launcher.LAUNCHER_PID_FILE).write_text(str(os.getpid()))
+    assert launcher.running_launcher(tmp_path) is None
+    assert not (tmp_path / launcher.LAUNCHER_PID_FILE).exists()
