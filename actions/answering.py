@@ -55,6 +55,28 @@ INTENT_LABELS = {
     "out_of_scope": "Something else",
 }
 
+OPEN_NOW = re.compile(
+    r"\b(open|available|closed|staffed)\b.*\b(now|today|tonight|at the moment|currently)\b"
+    r"|\b(now|currently|still)\b.*\b(open|available|closed)\b"
+    r"|\b(call|reach|talk to)\b.*\b(right now|now|at the moment)\b",
+    re.IGNORECASE,
+)
+CHAT_WORDS = re.compile(r"\bchat\b", re.IGNORECASE)
+PHONE_WORDS = re.compile(r"\b(phone|call|ring|telephone)\b", re.IGNORECASE)
+
+
+def channels_asked_open(question: str) -> tuple[str, ...]:
+    """The channels a "is it open now?" question asks about; () for any other question."""
+    if not OPEN_NOW.search(question):
+        return ()
+    asked = tuple(
+        channel
+        for channel, words in (("live_chat", CHAT_WORDS), ("phone", PHONE_WORDS))
+        if words.search(question)
+    )
+    return asked or ("live_chat", "phone")
+
+
 CURRENT_PAGE = re.compile(r"\b(this|current|that)\s+(page|screen|view|tab|window)\b", re.IGNORECASE)
 
 # what a confused user can be offered; small talk is never a useful guess
@@ -122,6 +144,10 @@ class ActionAnswerQuestion(Action):
         if screen and CURRENT_PAGE.search(question):
             self._contextual_help(dispatcher, retriever, screen)
             return []
+        asked = channels_asked_open(question) if asks_about_support(tracker) else ()
+        if asked:
+            tier = latest_metadata(tracker).get("support_tier")
+            lead += replies.open_now_text(self._facts, tier, now, asked) + "\n\n"
         passages = retriever.search(question, k=3, screen=screen)
         good = [p for p in passages if p.score >= self._min_score]
         if not good:

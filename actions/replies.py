@@ -62,7 +62,7 @@ def _opening(schedule: Schedule, now: datetime) -> str:
     if schedule.is_open(now):
         return "open now"
     opens = schedule.next_opening(now)
-    return f"closed now; it opens {describe_opening(opens)}" if opens else "closed now"
+    return f"closed now; it opens {describe_opening(opens, now)}" if opens else "closed now"
 
 
 def _tier_label(tier: str | None) -> str | None:
@@ -99,6 +99,20 @@ def reach_a_person_text(facts: SupportFacts, tier: str | None, now: datetime) ->
         f"{facts.get('phone.hours.emergency')} for everyone. I can't hand this chat over to an "
         "agent myself yet."
     )
+
+
+def open_now_text(
+    facts: SupportFacts, tier: str | None, now: datetime, channels: tuple[str, ...]
+) -> str:
+    """Whether live chat and/or phone are open at this moment, for the user's tier."""
+    parts = []
+    if "live_chat" in channels:
+        chat = channel_schedule("live_chat", tier)
+        assert chat is not None
+        parts.append(f"Live chat ({chat.name}) is {_opening(chat, now)}.")
+    if "phone" in channels:
+        parts.append(phone_line_text(facts, tier, now) + ".")
+    return "Right now: " + " ".join(parts)
 
 
 def no_phone_in_tier_text(facts: SupportFacts) -> str:
@@ -141,7 +155,7 @@ def callback_booked_text(
         text += " Phone support is open now, so expect the call soon."
     elif schedule is not None:
         opens = schedule.next_opening(now)
-        when = describe_opening(opens) if opens else "when it next opens"
+        when = describe_opening(opens, now) if opens else "when it next opens"
         text += f" Phone support is closed now; it opens {when}, and we'll call you then."
     return text + (
         f" If money is at risk in the meantime, call the 24/7 emergency line "

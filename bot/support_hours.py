@@ -90,8 +90,13 @@ def channel_schedule(channel: str, tier: str | None) -> Schedule | None:
     raise ValueError(f"unknown channel {channel!r}")
 
 
-def describe_opening(at: datetime) -> str:
-    """'today at 8:00 AM', 'tomorrow at 8:00 AM' or 'Monday at 8:00 AM', New York time."""
+def describe_opening(at: datetime, now: datetime | None = None) -> str:
+    """'today at 8:00 AM', 'tomorrow at 8:00 AM' (when `now` is given) or 'Monday at 8:00 AM',
+    New York time."""
     local = at.astimezone(SUPPORT_TZ)
     clock = local.strftime("%I:%M %p").lstrip("0")
-    return f"{local.strftime('%A')} at {clock} Eastern"
+    day = local.strftime("%A")
+    if now is not None:
+        days_ahead = (local.date() - now.astimezone(SUPPORT_TZ).date()).days
+        day = {0: "today", 1: "tomorrow"}.get(days_ahead, day)
+    return f"{day} at {clock} Eastern"

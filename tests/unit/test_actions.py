@@ -2,6 +2,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from actions.answering import channels_asked_open
 from tests.action_calls import FACTS, ActionRunner, Clock, make_desk, user_event
 from tests.fakes import FixedRetriever, passage
 
@@ -173,3 +174,30 @@ def test_a_question_about_support_flagged_critical_pages_nobody_but_shows_the_li
     assert "Live chat hours" in message["text"]
     assert message["custom"]["answered"] is True and "ticket_id" not in message["custom"]
     assert retriever.queries == ["is live chat open now?"]
+
+
+def test_is_it_open_now_is_answered_for_this_moment_and_the_users_plan() -> None:
+    retriever = FixedRetriever([passage("Live chat support", 0.7, "Business hours")])
+    events = [user_event("is live chat open now?", "general_question", support_tier="gold")]
+    text = run("action_answer_question", events, retriever)["responses"][0]["text"]
+    # the test clock is Saturday noon in New York
+    assert text.startswith(
+        "Right now: Live chat (Monday-Friday, 8 AM - 10 PM Eastern) is closed now; it opens "
+        "Monday at 8:00 AM Eastern."
+    )
+    assert "Live chat support" in text
+    events = [user_event("can I call you right now?", "general_question", support_tier="silver")]
+    text = run("action_answer_question", events, retriever)["responses"][0]["text"]
+    assert text.startswith("Right now: Phone (Silver plan)") and "closed now" in text
+    assert "Live chat (" not in text
+
+
+def test_only_questions_about_being_open_now_get_the_live_status() -> None:
+    assert channels_asked_open("what are your phone hours") == ()
+    assert channels_asked_open("is phone support open right now?") == ("phone",)
+    assert channels_asked_open("is live chat available at the moment") == ("live_chat",)
+    assert channels_asked_open("are you open now?") == ("live_chat", "phone")
+    retriever = FixedRetriever([passage("Stuck orders", 0.7)])
+    events = [user_event("my order is still open now", "troubleshooting")]
+    text = run("action_answer_question", events, retriever)["responses"][0]["text"]
+    assert "Right now" not in text

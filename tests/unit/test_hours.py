@@ -74,3 +74,11 @@ def test_urgency_is_raised_one_level_in_the_market_window_but_never_above_critic
     assert effective_priority("critical", session) == ("critical", None)
     assert effective_priority("low", session) == ("low", None)  # a question is not a problem
     assert effective_priority("medium", utc(2026, 12, 5, 15, 0)) == ("medium", None)
+
+
+def test_an_opening_today_or_tomorrow_is_called_so() -> None:
+    friday_2am = utc(2026, 12, 4, 7, 0)
+    opens_at_8 = utc(2026, 12, 4, 13, 0)
+    assert describe_opening(opens_at_8, friday_2am) == "today at 8:00 AM Eastern"
+    assert describe_opening(utc(2026, 12, 5, 14, 0), friday_2am) == "tomorrow at 9:00 AM Eastern"
+    assert describe_opening(utc(2026, 12, 7, 13, 0), friday_2am) == "Monday at 8:00 AM Eastern"
