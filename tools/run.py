@@ -20,11 +20,33 @@ GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT") or 8000)
 MAX_RESTARTS = 5
 
 
-def _progress(body: dict[str, object]) -> None:
-    waiting = [
-        name for name, check in body.items() if isinstance(check, dict) and not check.get("ok")
-    ]
-    print(f"  waiting for: {', '.join(waiting) or 'gateway'}", flush=True)
+WHAT_WE_WAIT_FOR = {
+    "rasa": "Rasa loading its model (about 30 s)",
+    "kb": "the knowledge-base index (built on a first start or after KB edits, 1-2 min)",
+    "database": "the database",
+}
+PROGRESS_EVERY_SECONDS = 15.0
+
+
+class Progress:
+    """Says what start-up is waiting for when that changes, and how long it has taken so far
+    every 15 s, instead of a line per poll."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last_said = -PROGRESS_EVERY_SECONDS
+        self.last_waiting: list[str] = []
+
+    def __call__(self, body: dict[str, object]) -> None:
+        waiting = [
+            name for name, check in body.items() if isinstance(check, dict) and not check.get("ok")
+        ] or ["gateway"]
+        elapsed = time.monotonic() - self.started
+        if waiting == self.last_waiting and elapsed - self.last_said < PROGRESS_EVERY_SECONDS:
+            return
+        self.last_waiting, self.last_said = waiting, elapsed
+        what = "; ".join(WHAT_WE_WAIT_FOR.get(name, name) for name in waiting)
+        print(f"  [{elapsed:4.0f} s] waiting for {what}", flush=True)
 
 
 def _ports_free() -> bool:
@@ -82,7 +104,7 @@ def start_and_supervise(model: Path) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     try:
         launcher.wait_until_ready(
-            f"{stack.gateway_url}/readyz", stack.services, 300, on_progress=_progress
+            f"{stack.gateway_url}/readyz", stack.services, 300, on_progress=Progress()
         )
     except (RuntimeError, TimeoutError) as error:
         print(f"Start-up failed: {error}", file=sys.stderr)

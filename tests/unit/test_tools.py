@@ -76,3 +76,16 @@ def test_a_stale_launcher_pid_file_is_not_taken_for_a_running_make_run(tmp_path:
     (tmp_path / launcher.LAUNCHER_PID_FILE).write_text(str(os.getpid()))
     assert launcher.running_launcher(tmp_path) is None
     assert not (tmp_path / launcher.LAUNCHER_PID_FILE).exists()
+
+
+def test_start_up_progress_says_what_it_waits_for_once_per_change(capsys) -> None:  # type: ignore[no-untyped-def]
+    from tools.run import Progress
+
+    progress = Progress()
+    loading = {"rasa": {"ok": True}, "kb": {"ok": False}, "database": {"ok": True}}
+    progress(loading)
+    progress(loading)
+    progress({"rasa": {"ok": False}, "kb": {"ok": True}})
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert "knowledge-base index" in lines[0] and "Rasa loading its model" in lines[1]
