@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import replies
 from actions.conversation import (
+    latest_intent,
     latest_metadata,
     latest_user_text,
     previous_user_intent,
@@ -97,7 +98,7 @@ RetrieverSource = Callable[[], Retriever | None]
 
 def asks_about_support(tracker: Tracker) -> bool:
     """Hours, numbers, prices: a question about the support programme, not a problem report."""
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name") == "general_question"
+    return latest_intent(tracker) == "general_question"
 
 
 class ActionAnswerQuestion(Action):

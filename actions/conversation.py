@@ -18,6 +18,10 @@ def latest_urgency(tracker: Tracker) -> str:
     return name if name in URGENCY_LEVELS else "low"
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
 def user_events(tracker: Tracker) -> list[dict[str, Any]]:
     return [event for event in tracker.events if event.get("event") == "user"]
 
@@ -89,7 +93,7 @@ def conversation_of(tracker: Tracker) -> Conversation:
 
 def is_cancel(tracker: Tracker) -> bool:
     """The user wants out of what is being asked ("cancel", "never mind", the No button)."""
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    intent = latest_intent(tracker)
     text = (tracker.latest_message or {}).get("text") or ""
     if CANCEL.match(text):
         return True

@@ -14,6 +14,7 @@ from actions import replies
 from actions.conversation import (
     conversation_of,
     is_cancel,
+    latest_intent,
     latest_user_text,
     urgency_of_latest_typed_message,
     urgency_of_text,
@@ -116,7 +117,7 @@ class ValidateTicketForm(FormValidationAction):
         elif asking == "ticket_email":
             slots["ticket_email"] = self._email(dispatcher, text)
         elif asking == "ticket_confirmed":
-            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            intent = latest_intent(tracker)
             if intent == "affirm":
                 slots["ticket_confirmed"] = True
             elif is_cancel(tracker):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.dialogue import DialogueUnavailable
+from bot.settings import Settings
 from retrieval.retriever import Passage
 
 if TYPE_CHECKING:
@@ -88,3 +90,13 @@ class HashingEncoder:
             if norm:
                 vectors[row] /= norm
         return vectors
+
+
+def settings_for(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a gateway under test: the given database, an index in `tmp_path`."""
+    return Settings(
+        database_url=database_url,
+        environment="test",
+        index_dir=tmp_path / "index",
+        **overrides,
+    )

@@ -214,15 +214,24 @@ LAUNCHER_PID_FILE = "launcher.pid"
 LAUNCHER_MARK = "tools.run"
 
 
-def running_launcher(run_dir: Path = RUN_DIR) -> int | None:
-    """The pid of a `make run` still supervising its services, if there is one."""
-    pid_file = run_dir / LAUNCHER_PID_FILE
+def _recorded_process(pid_file: Path) -> tuple[int, str] | None:
+    """The pid in a pid file and that process's command line; None (and the file removed)
+    when the file is unreadable or the process is gone."""
     try:
         pid = int(pid_file.read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        return pid, Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
     except (OSError, ValueError):
         pid_file.unlink(missing_ok=True)
         return None
+
+
+def running_launcher(run_dir: Path = RUN_DIR) -> int | None:
+    """The pid of a `make run` still supervising its services, if there is one."""
+    pid_file = run_dir / LAUNCHER_PID_FILE
+    recorded = _recorded_process(pid_file)
+    if recorded is None:
+        return None
+    pid, cmdline = recorded
     if pid == os.getpid() or LAUNCHER_MARK not in cmdline or not _is_running(pid):
         pid_file.unlink(missing_ok=True)
         return None
@@ -252,12 +261,10 @@ def stop_leftovers(run_dir: Path = RUN_DIR) -> list[str]:
     for pid_file in sorted(run_dir.glob("*.pid")):
         if pid_file.name == LAUNCHER_PID_FILE:
             continue
-        try:
-            pid = int(pid_file.read_text().strip())
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
-        except (OSError, ValueError):
-            pid_file.unlink(missing_ok=True)
+        recorded = _recorded_process(pid_file)
+        if recorded is None:
             continue
+        pid, cmdline = recorded
         if str(ROOT) in cmdline or "rasa" in cmdline or "uvicorn" in cmdline:
             try:
                 os.killpg(pid, signal.SIGTERM)

@@ -12,7 +12,7 @@ from bot.app import create_app
 from bot.dialogue import RasaClient
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
-from tests.fakes import FixedRetriever, RecordingDialogue, passage
+from tests.fakes import FixedRetriever, RecordingDialogue, passage, settings_for
 
 SENDER = "3f0c9a52-7d1e-4b8a-9c61-0d2e5f4a8b77"
 
@@ -346,10 +346,9 @@ def test_one_senders_messages_reach_the_dialogue_one_at_a_time(client, dialogue)
 def test_a_flood_is_slowed_down_but_every_message_is_kept(
     database_url: str, dialogue: RecordingDialogue, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        index_dir=tmp_path / "index",
+    settings = settings_for(
+        database_url,
+        tmp_path,
         rate_limit_messages=2,
     )
     app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))
@@ -373,10 +372,9 @@ def test_a_user_id_counts_only_with_the_platforms_signature(
 ) -> None:
     from bot.identity import user_hash_for
 
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        index_dir=tmp_path / "index",
+    settings = settings_for(
+        database_url,
+        tmp_path,
         user_id_secret="platform-shared-secret-0123456789",
     )
     app = create_app(settings, dialogue=dialogue, knowledge=KnowledgeBase(FixedRetriever()))

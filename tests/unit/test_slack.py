@@ -18,7 +18,7 @@ from bot.app import create_app
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
 from connectors.slack import SlackRequestRefused, verify_request
-from tests.fakes import FixedRetriever, RecordingDialogue
+from tests.fakes import FixedRetriever, RecordingDialogue, settings_for
 from tests.unit.chat_servers import FakeSlackAPI
 from tests.unit.local_servers import LocalHTTPServer
 
@@ -83,10 +83,9 @@ class Slack:
 
 
 def slack_settings(database_url: str, tmp_path: Path, api_url: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        environment="test",
-        index_dir=tmp_path / "index",
+    return settings_for(
+        database_url,
+        tmp_path,
         slack_bot_token=TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=api_url + "/api/",

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
-from tests.fakes import FixedRetriever, RecordingDialogue
+from tests.fakes import FixedRetriever, RecordingDialogue, settings_for
 from tests.unit.chat_servers import FakeTelegramAPI
 from tests.unit.local_servers import LocalHTTPServer
 
@@ -65,10 +65,9 @@ class Telegram:
 
 
 def telegram_settings(database_url: str, tmp_path: Path, api_url: str, **extra: str) -> Settings:
-    return Settings(
-        database_url=database_url,
-        environment="test",
-        index_dir=tmp_path / "index",
+    return settings_for(
+        database_url,
+        tmp_path,
         telegram_bot_token=TOKEN,
         telegram_api_url=api_url,
         **extra,  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from bot.app import create_app
 from bot.knowledge import KnowledgeBase
 from bot.settings import Settings
 from bot.tickets import TicketRequest
-from tests.fakes import FixedRetriever, RecordingDialogue
+from tests.fakes import FixedRetriever, RecordingDialogue, settings_for
 
 TOKEN = "agent-token-for-tests-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -19,10 +19,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture
 def client(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        index_dir=tmp_path / "index",
+    settings = settings_for(
+        database_url,
+        tmp_path,
         agent_api_token=TOKEN,
         pending_tickets_file=tmp_path / "pending.jsonl",
     )
@@ -141,10 +140,9 @@ def test_the_gateway_creates_kept_ticket_requests_in_the_background(
             priority="medium",
         )
     )
-    settings = Settings(
-        database_url=database_url,
-        environment="test",
-        index_dir=tmp_path / "index",
+    settings = settings_for(
+        database_url,
+        tmp_path,
         pending_tickets_file=spool,
         outbound_poll_seconds=0.1,
     )
